@@ -1,0 +1,56 @@
+import Foundation
+import Synchronization
+
+/// Image bytes in, vectors out: decode → resize → EfficientNet-Lite → L2-normalised feature.
+/// Thread-safe; keeps a pool of workspaces so repeated calls reuse their scratch memory.
+public final class Embedder: Sendable {
+    public let network: EfficientNetLite
+    public let preprocessor: Preprocessor
+    public let decodeOptions: DecodeOptions
+    public let modelIdentifier: String
+    private let workspaces = Mutex<[EfficientNetLite.Workspace]>([])
+
+    /// - dctScaling: let JPEG decoding shrink large images in the DCT domain (never below what the
+    ///   resize needs); measured effect in docs/BENCHMARKS.md.
+    public init(network: EfficientNetLite, resize: ResizeMode = .squash, maxPixels: Int = DecodeOptions().maxPixels, dctScaling: Bool = true) {
+        self.network = network
+        self.preprocessor = Preprocessor(size: network.inputSize, mode: resize)
+        self.decodeOptions = DecodeOptions(maxPixels: maxPixels, minimumSize: dctScaling ? preprocessor.minimumDecodeSize : nil)
+        self.modelIdentifier = "\(network.spec.name)/\(network.spec.weightsId)/\(resize.rawValue)\(network.inputSize)"
+        // Parallelism comes from running one image batch per core (see embedAll); OpenBLAS's own
+        // threads would compete with those workers.
+        BLAS.setThreads(1)
+    }
+
+    /// Decodes and resizes one image into network input (inputSize² × 3 bytes).
+    public func prepare(_ data: Data) throws(ImageError) -> [UInt8] {
+        preprocessor(try ImageDecoder.decode(data, options: decodeOptions))
+    }
+
+    public func embed(_ data: Data, logits: Bool = false) throws -> Embedding {
+        try embed(prepared: [prepare(data)], logits: logits)[0]
+    }
+
+    /// Runs the network on already prepared inputs, as one batch.
+    public func embed(prepared inputs: [[UInt8]], logits: Bool = false) throws -> [Embedding] {
+        if inputs.isEmpty { return [] }
+        let workspace = checkOut(batch: inputs.count)
+        defer { checkIn(workspace) }
+        let (features, allLogits) = try network.forward(inputs, workspace: workspace, logits: logits)
+        return features.indices.map { Embedding(model: modelIdentifier, feature: features[$0], logits: allLogits?[$0]) }
+    }
+
+    private func checkOut(batch: Int) -> EfficientNetLite.Workspace {
+        let reused = workspaces.withLock { pool -> EfficientNetLite.Workspace? in
+            guard let i = pool.firstIndex(where: { $0.batch >= batch }) else { return nil }
+            return pool.remove(at: i)
+        }
+        return reused ?? network.makeWorkspace(batch: batch)
+    }
+
+    private func checkIn(_ workspace: EfficientNetLite.Workspace) {
+        workspaces.withLock { pool in
+            if pool.count < 2 * ProcessInfo.processInfo.activeProcessorCount { pool.append(workspace) }
+        }
+    }
+}

@@ -1,0 +1,53 @@
+/// How a photo becomes the network's square input.
+public enum ResizeMode: String, Sendable, CaseIterable, Codable {
+    /// The whole image to size×size, aspect ratio not kept (the original tutorial's way).
+    case squash
+    /// The centred square of side ⌊7·min(w,h)/8⌋, resized.
+    case crop
+    /// The whole image, aspect kept, letterboxed on white.
+    case pad
+}
+
+/// Turns a decoded image into the network input: size×size×3 RGB bytes.
+public struct Preprocessor: Sendable, Equatable {
+    public let size: Int
+    public let mode: ResizeMode
+
+    public init(size: Int, mode: ResizeMode) {
+        self.size = size
+        self.mode = mode
+    }
+
+    /// The smallest decode that still gives the resampler at least `size` source pixels across
+    /// the region it uses, so JPEG DCT-domain scaling never upsamples.
+    public var minimumDecodeSize: DecodeOptions.MinimumSize {
+        switch mode {
+        case .squash: DecodeOptions.MinimumSize(shortSide: size, longSide: size)
+        case .crop: DecodeOptions.MinimumSize(shortSide: (8 * size + 6) / 7, longSide: 0)
+        case .pad: DecodeOptions.MinimumSize(shortSide: 0, longSide: size)
+        }
+    }
+
+    public func callAsFunction(_ image: RGBImage) -> [UInt8] {
+        let w = image.width, h = image.height
+        switch mode {
+        case .squash:
+            return Resampler.resize(image, region: .init(x: 0, y: 0, width: w, height: h), outWidth: size, outHeight: size)
+        case .crop:
+            let side = max(1, (7 * min(w, h)) / 8)
+            let region = Resampler.Region(x: (w - side) / 2, y: (h - side) / 2, width: side, height: side)
+            return Resampler.resize(image, region: region, outWidth: size, outHeight: size)
+        case .pad:
+            let scaledW = w >= h ? size : max(1, (w * size + h / 2) / h)
+            let scaledH = h >= w ? size : max(1, (h * size + w / 2) / w)
+            let resized = Resampler.resize(image, region: .init(x: 0, y: 0, width: w, height: h), outWidth: scaledW, outHeight: scaledH)
+            var out = [UInt8](repeating: 255, count: size * size * 3)
+            let x0 = (size - scaledW) / 2, y0 = (size - scaledH) / 2
+            for y in 0..<scaledH {
+                let dst = ((y0 + y) * size + x0) * 3
+                out.replaceSubrange(dst..<(dst + scaledW * 3), with: resized[(y * scaledW * 3)..<((y + 1) * scaledW * 3)])
+            }
+            return out
+        }
+    }
+}

@@ -1,0 +1,109 @@
+/// Antialiased bilinear (triangle-filter) resampling, the algorithm of Pillow's
+/// `Image.resize(size, BILINEAR)`: when shrinking, the triangle's support widens by the scale
+/// factor, so every source pixel contributes (no aliasing); coefficients are 22-bit fixed point;
+/// a horizontal pass into 8-bit rows, then a vertical pass. Reproducing it to the bit keeps our
+/// network input identical to the reference pipeline's (checked by sha256 in the tests).
+enum Resampler {
+    private static let precisionBits = 32 - 8 - 2
+
+    /// A source region: `width`×`height` RGB pixels starting at (`x`, `y`) of `image`.
+    struct Region {
+        let x: Int, y: Int, width: Int, height: Int
+    }
+
+    /// Per output position: first source index, number of taps, and fixed-point weights.
+    private struct Coefficients {
+        let size: Int  // taps per output position (stride of `weights`)
+        var first: [Int]
+        var count: [Int]
+        var weights: [Int32]
+
+        init(inSize: Int, outSize: Int) {
+            let scale = Double(inSize) / Double(outSize)
+            let filterScale = max(scale, 1)
+            let support = 1.0 * filterScale  // the triangle filter's support is 1
+            size = Int(support.rounded(.up)) * 2 + 1
+            first = [Int](repeating: 0, count: outSize)
+            count = [Int](repeating: 0, count: outSize)
+            weights = [Int32](repeating: 0, count: outSize * size)
+            var k = [Double](repeating: 0, count: size)
+            for xx in 0..<outSize {
+                let center = (Double(xx) + 0.5) * scale
+                let ss = 1.0 / filterScale
+                let xmin = max(Int(center - support + 0.5), 0)
+                let xmax = min(Int(center + support + 0.5), inSize) - xmin
+                var total = 0.0
+                for x in 0..<xmax {
+                    let w = max(0, 1 - abs((Double(x + xmin) - center + 0.5) * ss))
+                    k[x] = w
+                    total += w
+                }
+                for x in 0..<size {
+                    let normalised = x < xmax && total != 0 ? k[x] / total : 0
+                    let fixed = normalised * Double(1 << precisionBits)
+                    weights[xx * size + x] = Int32(fixed < 0 ? (-0.5 + fixed).rounded(.towardZero) : (0.5 + fixed).rounded(.towardZero))
+                }
+                first[xx] = xmin
+                count[xx] = xmax
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func clip8(_ v: Int32) -> UInt8 {
+        if v >= Int32(1) << (precisionBits + 8) { return 255 }
+        if v <= 0 { return 0 }
+        return UInt8(truncatingIfNeeded: v >> precisionBits)
+    }
+
+    /// Resizes `region` of `image` to `outWidth`×`outHeight` RGB bytes.
+    static func resize(_ image: RGBImage, region: Region, outWidth: Int, outHeight: Int) -> [UInt8] {
+        let horizontal = Coefficients(inSize: region.width, outSize: outWidth)
+        let vertical = Coefficients(inSize: region.height, outSize: outHeight)
+        // Only source rows some output row uses are resized horizontally.
+        let firstRow = vertical.first[0]
+        let lastRow = vertical.first[outHeight - 1] + vertical.count[outHeight - 1]
+        let rounding = Int32(1) << (precisionBits - 1)
+        var temp = [UInt8](repeating: 0, count: (lastRow - firstRow) * outWidth * 3)
+        image.pixels.withUnsafeBufferPointer { src in
+            temp.withUnsafeMutableBufferPointer { dst in
+                horizontal.weights.withUnsafeBufferPointer { kk in
+                    for row in firstRow..<lastRow {
+                        let srcRow = ((region.y + row) * image.width + region.x) * 3
+                        let dstRow = (row - firstRow) * outWidth * 3
+                        for xx in 0..<outWidth {
+                            var r = rounding, g = rounding, b = rounding
+                            let x0 = horizontal.first[xx], k = xx * horizontal.size
+                            for x in 0..<horizontal.count[xx] {
+                                let p = srcRow + (x0 + x) * 3, w = kk[k + x]
+                                r &+= Int32(src[p]) &* w
+                                g &+= Int32(src[p + 1]) &* w
+                                b &+= Int32(src[p + 2]) &* w
+                            }
+                            dst[dstRow + xx * 3] = clip8(r)
+                            dst[dstRow + xx * 3 + 1] = clip8(g)
+                            dst[dstRow + xx * 3 + 2] = clip8(b)
+                        }
+                    }
+                }
+            }
+        }
+        var out = [UInt8](repeating: 0, count: outWidth * outHeight * 3)
+        let rowBytes = outWidth * 3
+        temp.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                vertical.weights.withUnsafeBufferPointer { kk in
+                    for yy in 0..<outHeight {
+                        let y0 = vertical.first[yy] - firstRow, k = yy * vertical.size, n = vertical.count[yy]
+                        for i in 0..<rowBytes {
+                            var acc = rounding
+                            for y in 0..<n { acc &+= Int32(src[(y0 + y) * rowBytes + i]) &* kk[k + y] }
+                            dst[yy * rowBytes + i] = clip8(acc)
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+
+/// Where converted weights live: `models/NAME.weights` beside `models/NAME.json`.
+public struct ModelStore: Sendable {
+    public static let defaultModel = "efficientnet-lite0"
+    public let directory: URL
+
+    public init(directory: URL) { self.directory = directory }
+
+    /// `RECO_MODEL_DIR` if set; otherwise the first `models/` folder holding a spec found in the
+    /// current directory or above the executable (so `.build/debug/reco` finds the project's).
+    public static func locate(environment: [String: String] = ProcessInfo.processInfo.environment) -> ModelStore {
+        if let dir = environment["RECO_MODEL_DIR"], !dir.isEmpty {
+            return ModelStore(directory: URL(fileURLWithPath: dir))
+        }
+        var candidates = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath)]
+        var exe = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<5 {
+            candidates.append(exe)
+            exe = exe.deletingLastPathComponent()
+        }
+        for dir in candidates {
+            let models = dir.appendingPathComponent("models")
+            if FileManager.default.fileExists(atPath: models.appendingPathComponent("\(defaultModel).json").path) {
+                return ModelStore(directory: models)
+            }
+        }
+        return ModelStore(directory: candidates[0].appendingPathComponent("models"))
+    }
+
+    public func weightsURL(_ name: String) -> URL { directory.appendingPathComponent("\(name).weights") }
+
+    public func load(_ name: String = defaultModel) throws -> EfficientNetLite {
+        guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
+            throw ModelError.invalidSpec("model name \(name) may hold letters, digits and '-' only")
+        }
+        return try EfficientNetLite(contentsOf: weightsURL(name))
+    }
+}

@@ -1,0 +1,75 @@
+/// Layers with BatchNorm folded in at load: w' = w·γ/√(σ²+ε), b' = β − μ·γ/√(σ²+ε).
+
+/// A 1×1 convolution, run as one SGEMM over all pixels of the batch. weights: [out × in].
+struct PointwiseLayer: Sendable {
+    let inChannels: Int
+    let outChannels: Int
+    let weights: [Float]
+    let bias: [Float]
+}
+
+/// A k×k convolution computed by `Kernels.convolve`: depthwise (taps = 1) or the dense stem.
+/// weights: [k × k × taps × channels].
+struct SpatialLayer: Sendable {
+    let inChannels: Int
+    let channels: Int
+    let kernel: Int
+    let stride: Int
+    let dense: Bool
+    let weights: [Float]
+    let bias: [Float]
+}
+
+struct InvertedResidualBlock: Sendable {
+    let expand: PointwiseLayer?
+    let depthwise: SpatialLayer
+    let project: PointwiseLayer
+    var hasResidual: Bool { depthwise.stride == 1 && (expand?.inChannels ?? depthwise.channels) == project.outChannels }
+}
+
+/// Reads a conv weight and the BatchNorm after it, and folds them together.
+struct BatchNormFolder {
+    let file: WeightsFile
+    let epsilon: Double
+
+    /// Returns (scale, shift) per output channel.
+    func batchNorm(_ prefix: String, channels: Int) throws -> (scale: [Double], shift: [Double]) {
+        let gamma = try file.tensor("\(prefix).weight", shape: [channels])
+        let beta = try file.tensor("\(prefix).bias", shape: [channels])
+        let mean = try file.tensor("\(prefix).running_mean", shape: [channels])
+        let variance = try file.tensor("\(prefix).running_var", shape: [channels])
+        let scale = (0..<channels).map { Double(gamma[$0]) / (Double(variance[$0]) + epsilon).squareRoot() }
+        let shift = (0..<channels).map { Double(beta[$0]) - Double(mean[$0]) * scale[$0] }
+        return (scale, shift)
+    }
+
+    func pointwise(conv: String, bn: String, inChannels: Int, outChannels: Int) throws -> PointwiseLayer {
+        let w = try file.tensor("\(conv).weight", shape: [outChannels, inChannels, 1, 1])
+        let (scale, shift) = try batchNorm(bn, channels: outChannels)
+        var folded = [Float](repeating: 0, count: w.count)
+        for o in 0..<outChannels {
+            for i in 0..<inChannels { folded[o * inChannels + i] = Float(Double(w[o * inChannels + i]) * scale[o]) }
+        }
+        return PointwiseLayer(inChannels: inChannels, outChannels: outChannels, weights: folded, bias: shift.map(Float.init))
+    }
+
+    /// Torch layout [out, in/groups, k, k] → [k, k, taps, out].
+    func spatial(conv: String, bn: String, inChannels: Int, channels: Int, kernel k: Int, stride: Int, dense: Bool) throws -> SpatialLayer {
+        let taps = dense ? inChannels : 1
+        let w = try file.tensor("\(conv).weight", shape: [channels, taps, k, k])
+        let (scale, shift) = try batchNorm(bn, channels: channels)
+        var folded = [Float](repeating: 0, count: w.count)
+        for o in 0..<channels {
+            for t in 0..<taps {
+                for ky in 0..<k {
+                    for kx in 0..<k {
+                        let source = ((o * taps + t) * k + ky) * k + kx
+                        folded[((ky * k + kx) * taps + t) * channels + o] = Float(Double(w[source]) * scale[o])
+                    }
+                }
+            }
+        }
+        return SpatialLayer(inChannels: inChannels, channels: channels, kernel: k, stride: stride, dense: dense,
+                            weights: folded, bias: shift.map(Float.init))
+    }
+}

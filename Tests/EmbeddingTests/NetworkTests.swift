@@ -1,0 +1,48 @@
+import Foundation
+import Testing
+@testable import Embedding
+
+@Suite struct NetworkTests {
+    @Test func samePaddingMatchesTensorFlow() {
+        #expect(SamePadding(input: 224, kernel: 3, stride: 2) == SamePadding(output: 112, before: 0))
+        #expect(SamePadding(input: 112, kernel: 5, stride: 2) == SamePadding(output: 56, before: 1))
+        #expect(SamePadding(input: 7, kernel: 5, stride: 1) == SamePadding(output: 7, before: 2))
+        #expect(SamePadding(input: 15, kernel: 3, stride: 2) == SamePadding(output: 8, before: 1))
+    }
+
+    @Test func syntheticInputMatchesGoldenFeaturesAndLogits() throws {
+        let net = Fixtures.network
+        let (features, logits) = try net.forward([Fixtures.syntheticGradient], workspace: net.makeWorkspace(), logits: true)
+        let goldenFeatures = try Fixtures.floats("synthetic_gradient.features.f32")
+        let goldenLogits = try Fixtures.floats("synthetic_gradient.logits.f32")
+        #expect(features[0].count == 1280)
+        let fd = maxAbsDiff(features[0], goldenFeatures), ld = maxAbsDiff(logits![0], goldenLogits)
+        print("synthetic_gradient: features max|diff| \(fd), cosine \(cosine(features[0], goldenFeatures)); logits max|diff| \(ld)")
+        #expect(fd <= 1e-4)
+        #expect(ld <= 1e-4)
+        #expect(cosine(features[0], goldenFeatures) >= 0.99999)
+    }
+
+    @Test func batchedForwardEqualsSingleImages() throws {
+        let net = Fixtures.network
+        let other = Fixtures.syntheticGradient.map { 255 - $0 }
+        let single = try [Fixtures.syntheticGradient, other].map { try net.forward([$0], workspace: net.makeWorkspace()).features[0] }
+        let batched = try net.forward([Fixtures.syntheticGradient, other], workspace: net.makeWorkspace(batch: 4)).features
+        #expect(maxAbsDiff(single[0], batched[0]) <= 1e-5)
+        #expect(maxAbsDiff(single[1], batched[1]) <= 1e-5)
+        #expect(cosine(single[0], single[1]) < 0.99)
+    }
+
+    @Test func wrongInputSizeIsRefused() throws {
+        let net = Fixtures.network
+        #expect(throws: ModelError.self) { try net.forward([[UInt8](repeating: 0, count: 10)], workspace: net.makeWorkspace()) }
+    }
+
+    @Test func blockTableParses() throws {
+        let b = try BlockSpec(parsing: "r2_k5_s2_e6_i24_o40")
+        #expect(b == BlockSpec(repeats: 2, kernel: 5, stride: 2, expansion: 6, inputChannels: 24, outputChannels: 40))
+        #expect(b.text == "r2_k5_s2_e6_i24_o40")
+        #expect(throws: ModelError.self) { try BlockSpec(parsing: "r2_k4_s2_e6_i24_o40") }
+        #expect(throws: ModelError.self) { try BlockSpec(parsing: "r2_k5_s2_e6_i24") }
+    }
+}
