@@ -153,25 +153,45 @@ public final class EfficientNetLite: Sendable {
         layer.weights.withUnsafeBufferPointer { w in
             layer.bias.withUnsafeBufferPointer { bias in
                 for b in 0..<batch {
-                    Kernels.convolve(input: input + b * size * size * layer.inChannels, height: size, width: size,
-                                     inChannels: layer.inChannels,
-                                     output: output + b * outSize * outSize * layer.channels, channels: layer.channels,
-                                     weights: w.baseAddress!, bias: bias.baseAddress!,
-                                     kernel: layer.kernel, stride: layer.stride, dense: layer.dense)
+                    let src = input + b * size * size * layer.inChannels
+                    let dst = output + b * outSize * outSize * layer.channels
+                    if layer.dense {
+                        Kernels.dense(input: src, height: size, width: size, inChannels: layer.inChannels,
+                                      output: dst, channels: layer.channels, weights: w.baseAddress!, bias: bias.baseAddress!,
+                                      kernel: layer.kernel, stride: layer.stride)
+                    } else {
+                        Kernels.depthwise(input: src, height: size, width: size, channels: layer.channels,
+                                          output: dst, weights: w.baseAddress!, bias: bias.baseAddress!,
+                                          kernel: layer.kernel, stride: layer.stride)
+                    }
                 }
             }
         }
         return outSize
     }
 
-    /// A 1×1 convolution over all `rows` pixels of the batch: one GEMM, then bias and activation.
+    /// A 1×1 convolution over all `rows` pixels of the batch, in blocks of rows small enough for
+    /// the output block to stay in cache: bias rows, one GEMM accumulating onto them, then the
+    /// activation or residual while the block is still hot (instead of three passes over memory).
     private func pointwise(_ layer: PointwiseLayer, input: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>,
                            rows: Int, _ epilogue: Kernels.Epilogue) {
+        let n = layer.outChannels, k = layer.inChannels
+        let block = max(64, Self.pointwiseBlockFloats / n)
         layer.weights.withUnsafeBufferPointer { w in
-            BLAS.multiplyTransposed(input, w.baseAddress!, into: output, m: rows, n: layer.outChannels, k: layer.inChannels)
-        }
-        layer.bias.withUnsafeBufferPointer { bias in
-            Kernels.finish(output, rows: rows, channels: layer.outChannels, bias: bias.baseAddress!, epilogue)
+            layer.bias.withUnsafeBufferPointer { bias in
+                var r0 = 0
+                while r0 < rows {
+                    let m = min(block, rows - r0)
+                    let out = output + r0 * n
+                    Kernels.fillRows(out, rows: m, with: bias.baseAddress!, channels: n)
+                    BLAS.multiplyTransposedAccumulating(input + r0 * k, w.baseAddress!, into: out, m: m, n: n, k: k)
+                    Kernels.finish(out, count: m * n, epilogue.offset(by: r0 * n))
+                    r0 += m
+                }
+            }
         }
     }
+
+    /// Output floats per GEMM block: 32 K floats = 128 KB, well inside L2.
+    static let pointwiseBlockFloats = 32 * 1024
 }

@@ -1,132 +1,178 @@
-/// Hand-written vectorised kernels for the layers that are not GEMMs. Activations are NHWC
-/// (pixels × channels, channels contiguous), so every kernel vectorises over channels.
-/// Index arithmetic uses wrapping operators: the sizes are bounded by the network, and checked
-/// arithmetic keeps these loops from vectorising.
+/// Hand-written kernels for the layers that are not GEMMs. Activations are NHWC (pixels ×
+/// channels, channels contiguous), so the kernels vectorise over channels: 8-float SIMD
+/// accumulators held in registers across all taps.
+/// (Swift's generic SIMD helpers such as `clamped` and `pointwiseMin` compile to lane loops or
+/// calls, so clamping is a plain loop that LLVM vectorises.) Index arithmetic wraps: sizes are
+/// bounded by the network, and overflow checks block vectorisation.
 enum Kernels {
-    typealias Vector = SIMD16<Float>
-    static let lanes = Vector.scalarCount
+    typealias V = SIMD8<Float>
+    static let lanes = 8
 
     @inline(__always)
-    static func load(_ p: UnsafePointer<Float>) -> Vector {
-        UnsafeRawPointer(p).loadUnaligned(as: Vector.self)
+    static func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+
+    @inline(__always)
+    static func store(_ v: V, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self) }
+
+    /// a + b·c, unfused: the same bits on every CPU, and no software fma() where the build target
+    /// lacks the instruction (`addingProduct` then costs a library call per lane).
+    @inline(__always)
+    static func multiplyAdd(_ a: V, _ b: V, _ c: V) -> V { a + b * c }
+
+    @inline(__always)
+    static func relu6(_ out: UnsafeMutablePointer<Float>, _ n: Int) {
+        for i in 0..<n { out[i] = Swift.min(Swift.max(out[i], 0), 6) }
     }
 
-    @inline(__always)
-    static func store(_ v: Vector, _ p: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vector.self)
-    }
-
-    @inline(__always)
-    static func relu6(_ v: Vector) -> Vector {
-        v.clamped(lowerBound: Vector(repeating: 0), upperBound: Vector(repeating: 6))
-    }
-
-    @inline(__always)
-    static func relu6(_ x: Float) -> Float { min(max(x, 0), 6) }
-
-    /// Depthwise (or, with `inChannels` > 1 and tap weights per input channel, the stem's dense)
-    /// convolution with TF-SAME padding, bias, and ReLU6.
-    /// - input: [h × w × inChannels]; output: [oh × ow × channels]
-    /// - weights: [k × k × taps × channels] where taps = inChannels for a dense conv (stem) and 1
-    ///   for a depthwise conv (then inChannels == channels and tap c reads input channel c).
-    static func convolve(
-        input: UnsafePointer<Float>, height h: Int, width w: Int, inChannels: Int,
-        output: UnsafeMutablePointer<Float>, channels: Int,
-        weights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-        kernel k: Int, stride s: Int, dense: Bool
+    /// Depthwise k×k convolution with TF-SAME padding, bias and ReLU6.
+    /// input [h × w × channels] → output [oh × ow × channels]; weights [k × k × channels].
+    static func depthwise(
+        input: UnsafePointer<Float>, height h: Int, width w: Int, channels: Int,
+        output: UnsafeMutablePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+        kernel k: Int, stride s: Int
     ) {
         let py = SamePadding(input: h, kernel: k, stride: s)
         let px = SamePadding(input: w, kernel: k, stride: s)
-        let taps = dense ? inChannels : 1
         for oy in 0..<py.output {
             let iy0 = oy &* s &- py.before
-            let ky0 = max(0, -iy0), ky1 = min(k, h &- iy0)
+            let ky0 = Swift.max(0, -iy0), ky1 = Swift.min(k, h &- iy0)
             for ox in 0..<px.output {
                 let ix0 = ox &* s &- px.before
-                let kx0 = max(0, -ix0), kx1 = min(k, w &- ix0)
+                let kx0 = Swift.max(0, -ix0), kx1 = Swift.min(k, w &- ix0)
                 let out = output + (oy &* px.output &+ ox) &* channels
                 var c = 0
-                while c &+ lanes <= channels {
-                    var acc = load(bias + c)
+                // 32 channels at a time: four accumulators stay in registers over every tap.
+                while c &+ 32 <= channels {
+                    var a0 = load(bias + c), a1 = load(bias + (c &+ 8)), a2 = load(bias + (c &+ 16)), a3 = load(bias + (c &+ 24))
                     for ky in ky0..<ky1 {
+                        let row: Int = (iy0 &+ ky) &* w &+ ix0
                         for kx in kx0..<kx1 {
-                            let pixelIndex: Int = ((iy0 &+ ky) &* w &+ ix0 &+ kx) &* inChannels
-                            let tapIndex: Int = (ky &* k &+ kx) &* taps &* channels &+ c
-                            let pixel = input + pixelIndex, tap = weights + tapIndex
-                            if dense {
-                                for t in 0..<taps {
-                                    acc += Vector(repeating: pixel[t]) * load(tap + t &* channels)
-                                }
-                            } else {
-                                acc += load(pixel + c) * load(tap)
-                            }
+                            let x = input + ((row &+ kx) &* channels &+ c)
+                            let t = weights + ((ky &* k &+ kx) &* channels &+ c)
+                            a0 = multiplyAdd(a0, load(x), load(t))
+                            a1 = multiplyAdd(a1, load(x + 8), load(t + 8))
+                            a2 = multiplyAdd(a2, load(x + 16), load(t + 16))
+                            a3 = multiplyAdd(a3, load(x + 24), load(t + 24))
                         }
                     }
-                    store(relu6(acc), out + c)
+                    store(a0, out + c); store(a1, out + (c &+ 8)); store(a2, out + (c &+ 16)); store(a3, out + (c &+ 24))
+                    c &+= 32
+                }
+                while c &+ lanes <= channels {
+                    var a = load(bias + c)
+                    for ky in ky0..<ky1 {
+                        let row: Int = (iy0 &+ ky) &* w &+ ix0
+                        for kx in kx0..<kx1 {
+                            a = multiplyAdd(a, load(input + ((row &+ kx) &* channels &+ c)), load(weights + ((ky &* k &+ kx) &* channels &+ c)))
+                        }
+                    }
+                    store(a, out + c)
                     c &+= lanes
                 }
                 while c < channels {
-                    var acc = bias[c]
+                    var a = bias[c]
                     for ky in ky0..<ky1 {
+                        let row: Int = (iy0 &+ ky) &* w &+ ix0
                         for kx in kx0..<kx1 {
-                            let pixelIndex: Int = ((iy0 &+ ky) &* w &+ ix0 &+ kx) &* inChannels
-                            let tapIndex: Int = (ky &* k &+ kx) &* taps &* channels &+ c
-                            let pixel = input + pixelIndex, tap = weights + tapIndex
-                            if dense {
-                                for t in 0..<taps { acc += pixel[t] * tap[t &* channels] }
-                            } else {
-                                acc += pixel[c] * tap[0]
-                            }
+                            a += input[(row &+ kx) &* channels &+ c] * weights[(ky &* k &+ kx) &* channels &+ c]
                         }
                     }
-                    out[c] = relu6(acc)
+                    out[c] = a
                     c &+= 1
                 }
+                relu6(out, channels)
             }
         }
     }
 
-    /// After a 1×1 convolution's GEMM: add the folded bias, then ReLU6 or a residual.
+    /// The stem: a dense k×k convolution from few input channels, TF-SAME padding, bias, ReLU6.
+    /// input [h × w × inChannels] → output [oh × ow × channels]; weights [k × k × inChannels × channels].
+    static func dense(
+        input: UnsafePointer<Float>, height h: Int, width w: Int, inChannels: Int,
+        output: UnsafeMutablePointer<Float>, channels: Int, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+        kernel k: Int, stride s: Int
+    ) {
+        let py = SamePadding(input: h, kernel: k, stride: s)
+        let px = SamePadding(input: w, kernel: k, stride: s)
+        for oy in 0..<py.output {
+            let iy0 = oy &* s &- py.before
+            let ky0 = Swift.max(0, -iy0), ky1 = Swift.min(k, h &- iy0)
+            for ox in 0..<px.output {
+                let ix0 = ox &* s &- px.before
+                let kx0 = Swift.max(0, -ix0), kx1 = Swift.min(k, w &- ix0)
+                let out = output + (oy &* px.output &+ ox) &* channels
+                var c = 0
+                // 32 channels at a time: four independent FMA chains.
+                while c &+ 32 <= channels {
+                    var a0 = load(bias + c), a1 = load(bias + (c &+ 8)), a2 = load(bias + (c &+ 16)), a3 = load(bias + (c &+ 24))
+                    for ky in ky0..<ky1 {
+                        for kx in kx0..<kx1 {
+                            let pixel = input + ((iy0 &+ ky) &* w &+ ix0 &+ kx) &* inChannels
+                            let tap = weights + ((ky &* k &+ kx) &* inChannels &* channels &+ c)
+                            for t in 0..<inChannels {
+                                let v = V(repeating: pixel[t]), wt = tap + t &* channels
+                                a0 = multiplyAdd(a0, v, load(wt))
+                                a1 = multiplyAdd(a1, v, load(wt + 8))
+                                a2 = multiplyAdd(a2, v, load(wt + 16))
+                                a3 = multiplyAdd(a3, v, load(wt + 24))
+                            }
+                        }
+                    }
+                    store(a0, out + c); store(a1, out + (c &+ 8)); store(a2, out + (c &+ 16)); store(a3, out + (c &+ 24))
+                    c &+= 32
+                }
+                while c < channels {
+                    var a = bias[c]
+                    for ky in ky0..<ky1 {
+                        for kx in kx0..<kx1 {
+                            let pixel = input + ((iy0 &+ ky) &* w &+ ix0 &+ kx) &* inChannels
+                            let tap = weights + ((ky &* k &+ kx) &* inChannels &* channels &+ c)
+                            for t in 0..<inChannels { a += pixel[t] * tap[t &* channels] }
+                        }
+                    }
+                    out[c] = a
+                    c &+= 1
+                }
+                relu6(out, channels)
+            }
+        }
+    }
+
+    /// Before a 1×1 convolution's GEMM: every output row starts as the folded bias, so the GEMM
+    /// accumulates onto it (beta = 1) and no separate zeroing or bias pass is needed.
+    static func fillRows(_ data: UnsafeMutablePointer<Float>, rows: Int, with bias: UnsafePointer<Float>, channels n: Int) {
+        for r in 0..<rows { (data + r &* n).update(from: bias, count: n) }
+    }
+
+    /// After a 1×1 convolution's GEMM: ReLU6, nothing, or the residual add.
     enum Epilogue {
         case relu6
         case linear
         case residual(UnsafePointer<Float>)
+
+        /// The same epilogue for a block starting `offset` floats into the output.
+        func offset(by offset: Int) -> Epilogue {
+            if case .residual(let skip) = self { return .residual(skip + offset) }
+            return self
+        }
     }
 
-    static func finish(
-        _ data: UnsafeMutablePointer<Float>, rows: Int, channels: Int,
-        bias: UnsafePointer<Float>, _ epilogue: Epilogue
-    ) {
-        for r in 0..<rows {
-            let row = data + r &* channels
-            var c = 0
-            switch epilogue {
-            case .relu6:
-                while c &+ lanes <= channels { store(relu6(load(row + c) + load(bias + c)), row + c); c &+= lanes }
-                while c < channels { row[c] = relu6(row[c] + bias[c]); c &+= 1 }
-            case .linear:
-                while c &+ lanes <= channels { store(load(row + c) + load(bias + c), row + c); c &+= lanes }
-                while c < channels { row[c] += bias[c]; c &+= 1 }
-            case .residual(let skip):
-                let skipRow = skip + r &* channels
-                while c &+ lanes <= channels {
-                    store(load(row + c) + load(bias + c) + load(skipRow + c), row + c); c &+= lanes
-                }
-                while c < channels { row[c] += bias[c] + skipRow[c]; c &+= 1 }
-            }
+    static func finish(_ data: UnsafeMutablePointer<Float>, count: Int, _ epilogue: Epilogue) {
+        switch epilogue {
+        case .relu6: relu6(data, count)
+        case .linear: break
+        case .residual(let skip): for i in 0..<count { data[i] += skip[i] }
         }
     }
 
     /// Mean over `rows` pixels of [rows × channels] into `output[channels]`.
-    static func averagePool(_ input: UnsafePointer<Float>, rows: Int, channels: Int, into output: UnsafeMutablePointer<Float>) {
-        output.update(repeating: 0, count: channels)
+    static func averagePool(_ input: UnsafePointer<Float>, rows: Int, channels n: Int, into output: UnsafeMutablePointer<Float>) {
+        output.update(repeating: 0, count: n)
         for r in 0..<rows {
-            let row = input + r &* channels
-            var c = 0
-            while c &+ lanes <= channels { store(load(output + c) + load(row + c), output + c); c &+= lanes }
-            while c < channels { output[c] += row[c]; c &+= 1 }
+            let row = input + r &* n
+            for c in 0..<n { output[c] += row[c] }
         }
         let scale = 1 / Float(rows)
-        for c in 0..<channels { output[c] *= scale }
+        for c in 0..<n { output[c] *= scale }
     }
 }

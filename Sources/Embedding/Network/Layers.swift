@@ -8,7 +8,7 @@ struct PointwiseLayer: Sendable {
     let bias: [Float]
 }
 
-/// A k×k convolution computed by `Kernels.convolve`: depthwise (taps = 1) or the dense stem.
+/// A k×k convolution: depthwise (`Kernels.depthwise`, taps = 1) or the dense stem (`Kernels.dense`).
 /// weights: [k × k × taps × channels].
 struct SpatialLayer: Sendable {
     let inChannels: Int

@@ -21,6 +21,9 @@ struct EmbedCommand: ParsableCommand {
     @Option(help: "auto: JPEG or PNG, detected from the bytes; rgb224: raw 224×224×3 network input.")
     var inputFormat: InputFormat = .auto
 
+    @Flag(help: "Print throughput (excluding model load) to standard error when done.")
+    var stats = false
+
     @Argument(help: "Image files.")
     var files: [String]
 
@@ -40,7 +43,12 @@ struct EmbedCommand: ParsableCommand {
                 Console.out(JSON.object([("file", JSON.string(files[index])), ("error", JSON.error(error))]))
             }
         }
+        let clock = ContinuousClock(), start = clock.now
         embedder.embedAll(files.map(inputFormat.source), workers: options.workers, batchSize: options.batch) { printer.add($0, $1) }
+        if stats {
+            let seconds = (clock.now - start) / .seconds(1)
+            Console.err("reco-stats images=\(files.count) seconds=\(seconds) images_per_second=\(Double(files.count) / seconds)")
+        }
         let failed = failures.withLock { $0 }
         if failed > 0 {
             Console.err("reco embed: \(failed) of \(files.count) images failed")
