@@ -5,8 +5,10 @@ import Synchronization
 public enum EmbeddingSource: Sendable {
     case file(String)
     case data(Data)
-    /// Already decoded and resized network input (inputSize² × 3 RGB bytes).
+    /// Already decoded and resized network input (inputSize² × 3 RGB bytes, row-major H, W, C).
     case prepared([UInt8])
+    /// A file holding such raw network input; read when its worker gets to it.
+    case preparedFile(String)
 }
 
 extension Embedder {
@@ -18,7 +20,7 @@ extension Embedder {
     public func embedAll(
         _ sources: [EmbeddingSource],
         workers: Int = ProcessInfo.processInfo.activeProcessorCount,
-        batchSize: Int = 4,
+        batchSize: Int = 1,
         logits: Bool = false,
         onResult: @Sendable (Int, Result<Embedding, any Error>) -> Void
     ) {
@@ -56,6 +58,8 @@ extension Embedder {
         switch source {
         case .file(let path): return try prepare(ImageDecoder.readFile(path))
         case .data(let data): return try prepare(data)
+        case .preparedFile(let path):
+            return try prepare(.prepared([UInt8](ImageDecoder.readFile(path))))
         case .prepared(let bytes):
             guard bytes.count == network.inputSize * network.inputSize * 3 else {
                 throw ModelError.invalidInput("raw input must be \(network.inputSize)×\(network.inputSize)×3 = \(network.inputSize * network.inputSize * 3) bytes, got \(bytes.count)")

@@ -2,14 +2,14 @@ import COpenBLAS
 
 /// The slice of CBLAS that reco uses, with Swift sizes; CBLAS takes Int32.
 enum BLAS {
-    /// C[m×n] += A[m×k] · B[n×k]ᵀ (all row-major, contiguous).
-    static func multiplyTransposedAccumulating(
+    /// C[m×n] += A[m×k] · B[k×n] (all row-major, contiguous).
+    static func multiplyAccumulating(
         _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into c: UnsafeMutablePointer<Float>,
         m: Int, n: Int, k: Int
     ) {
         precondition(m <= Int(Int32.max) && n <= Int(Int32.max) && k <= Int(Int32.max))
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k),
-                    1, a, Int32(k), b, Int32(k), 1, c, Int32(n))
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
+                    1, a, Int32(k), b, Int32(n), 1, c, Int32(n))
     }
 
     /// Sets OpenBLAS's own thread count. reco parallelises across images instead (one worker per

@@ -149,12 +149,6 @@ enum Kernels {
         case relu6
         case linear
         case residual(UnsafePointer<Float>)
-
-        /// The same epilogue for a block starting `offset` floats into the output.
-        func offset(by offset: Int) -> Epilogue {
-            if case .residual(let skip) = self { return .residual(skip + offset) }
-            return self
-        }
     }
 
     static func finish(_ data: UnsafeMutablePointer<Float>, count: Int, _ epilogue: Epilogue) {

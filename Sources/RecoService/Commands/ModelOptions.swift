@@ -25,7 +25,7 @@ struct ModelOptions: ParsableArguments {
     var workers: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(help: "Images per network batch within a worker.")
-    var batch: Int = 4
+    var batch: Int = 1
 
     func makeEmbedder() throws -> Embedder {
         let store = modelDir.map { ModelStore(directory: URL(fileURLWithPath: $0)) } ?? ModelStore.locate()
@@ -42,8 +42,7 @@ enum InputFormat: String, ExpressibleByArgument, CaseIterable {
     func source(_ path: String) -> EmbeddingSource {
         switch self {
         case .auto: .file(path)
-        case .rgb224:
-            if let data = FileManager.default.contents(atPath: path) { .prepared([UInt8](data)) } else { .file(path) }
+        case .rgb224: .preparedFile(path)
         }
     }
 }
