@@ -23,14 +23,27 @@ import Testing
         #expect(cosine(features[0], goldenFeatures) >= 0.99999)
     }
 
-    @Test func batchedForwardEqualsSingleImages() throws {
+    @Test func aReusedWorkspaceCarriesNothingOver() throws {
+        // The fused bands keep expanded rows between bands; nothing may leak between images.
         let net = Fixtures.network
         let other = Fixtures.syntheticGradient.map { 255 - $0 }
-        let single = try [Fixtures.syntheticGradient, other].map { try net.forward([$0], workspace: net.makeWorkspace()).features[0] }
-        let batched = try net.forward([Fixtures.syntheticGradient, other], workspace: net.makeWorkspace(batch: 4)).features
-        #expect(maxAbsDiff(single[0], batched[0]) <= 1e-5)
-        #expect(maxAbsDiff(single[1], batched[1]) <= 1e-5)
-        #expect(cosine(single[0], single[1]) < 0.99)
+        let fresh = try [Fixtures.syntheticGradient, other].map { try net.forward($0, workspace: net.makeWorkspace()) }
+        let workspace = net.makeWorkspace()
+        let reused = try net.forward([other, Fixtures.syntheticGradient, other], workspace: workspace).features
+        #expect(reused[0] == fresh[1] && reused[1] == fresh[0] && reused[2] == fresh[1])
+        #expect(cosine(fresh[0], fresh[1]) < 0.99)
+    }
+
+    @Test(arguments: [1, 20_000, 1 << 30])
+    func bandSizeDoesNotChangeTheResult(budget: Int) throws {
+        // 1: every band is one output row (most rows carried over between bands); 1 << 30: each
+        // block runs as one band over the whole image.
+        let file = try WeightsFile(contentsOf: Fixtures.modelStore.weightsURL(ModelStore.defaultModel))
+        let net = try EfficientNetLite(file: file, bandBudget: budget)
+        #expect(net.blocks.allSatisfy { budget == 1 ? $0.bandRows == 1 : true })
+        #expect(budget < 1 << 30 || net.blocks.allSatisfy { $0.bandRows == $0.outputSize })
+        let features = try net.forward(Fixtures.syntheticGradient, workspace: net.makeWorkspace())
+        #expect(maxAbsDiff(features, try Fixtures.floats("synthetic_gradient.features.f32")) <= 1e-4)
     }
 
     @Test func wrongInputSizeIsRefused() throws {

@@ -12,44 +12,26 @@ public enum EmbeddingSource: Sendable {
 }
 
 extension Embedder {
-    /// Embeds many images on `workers` threads (default: one per core). Each worker reads, decodes
-    /// and resizes its next `batchSize` images, then runs them through the network as one batch,
-    /// so decoding on one core overlaps inference on the other. A failing image reports its error
-    /// and the rest go on. `onResult` is called from worker threads, in no particular order;
-    /// returns when every source has been reported.
+    /// Embeds many images on `workers` threads (default: one per core). Each worker reads,
+    /// decodes, resizes and embeds its next image, so decoding on one core overlaps inference on
+    /// the other, with no hand-off between threads. A failing image reports its error and the rest
+    /// go on. `onResult` is called from worker threads, in no particular order; returns when every
+    /// source has been reported.
     public func embedAll(
         _ sources: [EmbeddingSource],
         workers: Int = ProcessInfo.processInfo.activeProcessorCount,
-        batchSize: Int = 1,
         logits: Bool = false,
         onResult: @Sendable (Int, Result<Embedding, any Error>) -> Void
     ) {
-        let batchSize = max(1, batchSize)
         let next = Mutex(0)
         DispatchQueue.concurrentPerform(iterations: max(1, min(workers, sources.count))) { _ in
             while true {
-                let start = next.withLock { value in
-                    defer { value += batchSize }
+                let i = next.withLock { value in
+                    defer { value += 1 }
                     return value
                 }
-                if start >= sources.count { return }
-                var indices: [Int] = [], inputs: [[UInt8]] = []
-                for i in start..<min(start + batchSize, sources.count) {
-                    do {
-                        inputs.append(try prepare(sources[i]))
-                        indices.append(i)
-                    } catch {
-                        onResult(i, .failure(error))
-                    }
-                }
-                guard !inputs.isEmpty else { continue }
-                do {
-                    for (i, embedding) in zip(indices, try embed(prepared: inputs, logits: logits)) {
-                        onResult(i, .success(embedding))
-                    }
-                } catch {
-                    for i in indices { onResult(i, .failure(error)) }
-                }
+                if i >= sources.count { return }
+                onResult(i, Result { try embed(prepared: [prepare(sources[i])], logits: logits)[0] })
             }
         }
     }

@@ -3,6 +3,11 @@ import Foundation
 /// EfficientNet-Lite forward pass (no squeeze-excite, ReLU6, TF-SAME padding), built from a
 /// `ModelSpec` and a converted weights file. Immutable after load, so one instance serves every
 /// thread; per-call memory lives in a `Workspace`.
+///
+/// Each inverted-residual block runs fused, in bands of output rows: the 1×1 expansion of just
+/// the input rows the band needs (rows shared with the previous band are kept, not recomputed),
+/// the depthwise convolution of the band, and the 1×1 projection of the band straight into the
+/// block's output. The expanded tensor (up to 6× the block's channels) thus never leaves the cache.
 public final class EfficientNetLite: Sendable {
     public let spec: ModelSpec
     let stem: SpatialLayer
@@ -10,8 +15,13 @@ public final class EfficientNetLite: Sendable {
     let head: PointwiseLayer
     let classifierWeights: [Float]  // [classes × head]
     let classifierBias: [Float]
-    /// Largest activation of one image, in floats: sizes the workspace.
+    /// Scratch sizes in floats: the largest whole activation between blocks, the largest band of
+    /// expanded rows, the largest band of depthwise output.
     let maxActivation: Int
+    let maxExpandedBand: Int
+    let maxDepthwiseBand: Int
+    /// Target size of a band of expanded rows: small enough to stay in L2 with its neighbours.
+    static let bandBudgetFloats = 128 * 1024
 
     public var inputSize: Int { spec.inputSize }
     public var featureDimension: Int { spec.headChannels }
@@ -20,13 +30,14 @@ public final class EfficientNetLite: Sendable {
         try self.init(file: WeightsFile(contentsOf: url))
     }
 
-    init(file: WeightsFile) throws {
+    init(file: WeightsFile, bandBudget: Int = EfficientNetLite.bandBudgetFloats) throws {
         let spec = file.spec
         let folder = BatchNormFolder(file: file, epsilon: spec.batchNormEpsilon)
         stem = try folder.spatial(conv: "_conv_stem", bn: "_bn0", inChannels: 3, channels: spec.stemChannels,
                                   kernel: 3, stride: 2, dense: true)
         var size = SamePadding(input: spec.inputSize, kernel: 3, stride: 2).output
         var maxActivation = max(spec.inputSize * spec.inputSize * 3, size * size * spec.stemChannels)
+        var maxExpandedBand = 0, maxDepthwiseBand = 0
         var blocks: [InvertedResidualBlock] = []
         var channels = spec.stemChannels
         for stage in spec.blocks {
@@ -44,10 +55,13 @@ public final class EfficientNetLite: Sendable {
                                                    inChannels: mid, channels: mid, kernel: stage.kernel, stride: stride, dense: false)
                 let project = try folder.pointwise(conv: "_blocks.\(n)._project_conv", bn: "_blocks.\(n)._bn2",
                                                    inChannels: mid, outChannels: stage.outputChannels)
-                maxActivation = max(maxActivation, size * size * mid)
-                size = SamePadding(input: size, kernel: stage.kernel, stride: stride).output
-                maxActivation = max(maxActivation, size * size * mid)
-                blocks.append(InvertedResidualBlock(expand: expand, depthwise: depthwise, project: project))
+                let block = InvertedResidualBlock(expand: expand, depthwise: depthwise, project: project, inputSize: size,
+                                                  bandBudget: bandBudget)
+                maxExpandedBand = max(maxExpandedBand, block.expandedBandFloats)
+                maxDepthwiseBand = max(maxDepthwiseBand, block.depthwiseBandFloats)
+                size = block.outputSize
+                maxActivation = max(maxActivation, size * size * stage.outputChannels)
+                blocks.append(block)
             }
             channels = stage.outputChannels
         }
@@ -58,81 +72,61 @@ public final class EfficientNetLite: Sendable {
         self.spec = spec
         self.blocks = blocks
         self.maxActivation = maxActivation
+        self.maxExpandedBand = maxExpandedBand
+        self.maxDepthwiseBand = maxDepthwiseBand
     }
 
-    /// Scratch memory for forward passes of up to `batch` images. Not thread-safe: one per worker.
-    /// A batch's activations are contiguous ([batch × pixels × channels]), so a 1×1 convolution is
-    /// one GEMM over the whole batch. Unchecked Sendable: it may move between threads (the
-    /// embedder's pool hands it out), but is used by one thread at a time.
+    /// Scratch memory for forward passes. Not thread-safe: one per worker. Unchecked Sendable: it
+    /// may move between threads (the embedder's pool hands it out), but is used by one at a time.
     public final class Workspace: @unchecked Sendable {
-        let batch: Int
-        let capacity: Int
-        fileprivate let buffers: [UnsafeMutablePointer<Float>]
+        fileprivate let a, b, expanded, depthwise: UnsafeMutableBufferPointer<Float>
 
-        init(network: EfficientNetLite, batch: Int) {
-            self.batch = batch
-            capacity = network.maxActivation * batch
-            buffers = (0..<3).map { _ in
-                let p = UnsafeMutablePointer<Float>.allocate(capacity: network.maxActivation * batch)
-                p.initialize(repeating: 0, count: network.maxActivation * batch)
+        init(network: EfficientNetLite) {
+            func buffer(_ count: Int) -> UnsafeMutableBufferPointer<Float> {
+                let p = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(count, 1))
+                p.initialize(repeating: 0)
                 return p
             }
+            a = buffer(network.maxActivation)
+            b = buffer(network.maxActivation)
+            expanded = buffer(network.maxExpandedBand)
+            depthwise = buffer(network.maxDepthwiseBand)
         }
 
-        deinit { buffers.forEach { $0.deallocate() } }
+        deinit { [a, b, expanded, depthwise].forEach { $0.deallocate() } }
     }
 
-    public func makeWorkspace(batch: Int = 1) -> Workspace { Workspace(network: self, batch: max(1, batch)) }
+    public func makeWorkspace() -> Workspace { Workspace(network: self) }
 
-    /// Runs the network on `inputs` (each inputSize² × 3 RGB bytes, row-major H, W, C). Returns the
+    /// Runs the network on each input (inputSize² × 3 RGB bytes, row-major H, W, C). Returns the
     /// pooled head features (headChannels floats per image, ≥ 0) and, when asked, the logits.
     public func forward(_ inputs: [[UInt8]], workspace: Workspace, logits wantLogits: Bool = false) throws -> (features: [[Float]], logits: [[Float]]?) {
-        let pixels = spec.inputSize * spec.inputSize
-        guard !inputs.isEmpty, inputs.count <= workspace.batch, workspace.capacity >= maxActivation * inputs.count else {
-            throw ModelError.invalidInput("batch of \(inputs.count) does not fit a workspace of \(workspace.batch)")
-        }
-        for input in inputs where input.count != pixels * 3 {
-            throw ModelError.invalidInput("expected \(pixels * 3) bytes (\(spec.inputSize)×\(spec.inputSize)×3), got \(input.count)")
-        }
-        let batch = inputs.count
-        var x = workspace.buffers[0], t1 = workspace.buffers[1], t2 = workspace.buffers[2]
+        let features = try inputs.map { try forward($0, workspace: workspace) }
+        return (features, wantLogits ? features.map(classify) : nil)
+    }
 
-        // Normalise (u8 − 127) / 128 into t1, then the stem into x.
-        for (b, input) in inputs.enumerated() {
-            let dst = t1 + b * pixels * 3
-            input.withUnsafeBufferPointer { src in
-                for i in 0..<(pixels * 3) { dst[i] = (Float(src[i]) - 127) / 128 }
-            }
+    /// The pooled head feature of one image.
+    public func forward(_ input: [UInt8], workspace: Workspace) throws -> [Float] {
+        let count = spec.inputSize * spec.inputSize * 3
+        guard input.count == count else {
+            throw ModelError.invalidInput("expected \(count) bytes (\(spec.inputSize)×\(spec.inputSize)×3), got \(input.count)")
         }
-        var size = spec.inputSize
-        size = convolve(stem, input: t1, output: x, size: size, batch: batch)
-
+        var x = workspace.a.baseAddress!, y = workspace.b.baseAddress!
+        // Normalise (u8 − 127) / 128 into y, then the stem into x.
+        input.withUnsafeBufferPointer { src in
+            for i in 0..<count { y[i] = (Float(src[i]) - 127) / 128 }
+        }
+        var size = convolve(stem, input: y, output: x, size: spec.inputSize)
         for block in blocks {
-            let rows = size * size
-            var depthwiseInput = x
-            if let expand = block.expand {
-                pointwise(expand, input: x, output: t1, rows: rows * batch, .relu6)
-                depthwiseInput = t1
-            }
-            size = convolve(block.depthwise, input: depthwiseInput, output: t2, size: size, batch: batch)
-            // Residual blocks have stride 1, so x still holds this block's input, same shape as the output.
-            pointwise(block.project, input: t2, output: t1, rows: size * size * batch,
-                      block.hasResidual ? .residual(UnsafePointer(x)) : .linear)
-            swap(&x, &t1)
+            size = run(block, input: x, output: y, workspace: workspace)
+            swap(&x, &y)
         }
-
         let rows = size * size
-        pointwise(head, input: x, output: t1, rows: rows * batch, .relu6)
-        var features = [[Float]]()
-        features.reserveCapacity(batch)
-        for b in 0..<batch {
-            features.append([Float](unsafeUninitializedCapacity: head.outChannels) { buffer, count in
-                Kernels.averagePool(t1 + b * rows * head.outChannels, rows: rows, channels: head.outChannels, into: buffer.baseAddress!)
-                count = head.outChannels
-            })
+        pointwise(head, input: x, output: y, rows: rows, .relu6)
+        return [Float](unsafeUninitializedCapacity: head.outChannels) { buffer, initialized in
+            Kernels.averagePool(y, rows: rows, channels: head.outChannels, into: buffer.baseAddress!)
+            initialized = head.outChannels
         }
-        guard wantLogits else { return (features, nil) }
-        return (features, features.map(classify))
     }
 
     /// The 1000 ImageNet logits of one pooled feature vector.
@@ -146,34 +140,72 @@ public final class EfficientNetLite: Sendable {
         }
     }
 
-    /// Runs a spatial layer image by image; returns the output size.
-    private func convolve(_ layer: SpatialLayer, input: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>,
-                          size: Int, batch: Int) -> Int {
-        let outSize = SamePadding(input: size, kernel: layer.kernel, stride: layer.stride).output
-        layer.weights.withUnsafeBufferPointer { w in
-            layer.bias.withUnsafeBufferPointer { bias in
-                for b in 0..<batch {
-                    let src = input + b * size * size * layer.inChannels
-                    let dst = output + b * outSize * outSize * layer.channels
-                    if layer.dense {
-                        Kernels.dense(input: src, height: size, width: size, inChannels: layer.inChannels,
-                                      output: dst, channels: layer.channels, weights: w.baseAddress!, bias: bias.baseAddress!,
-                                      kernel: layer.kernel, stride: layer.stride)
-                    } else {
-                        Kernels.depthwise(input: src, height: size, width: size, channels: layer.channels,
-                                          output: dst, weights: w.baseAddress!, bias: bias.baseAddress!,
-                                          kernel: layer.kernel, stride: layer.stride)
-                    }
+    /// One inverted-residual block, band by band (see the type's comment). Returns the output size.
+    private func run(_ block: InvertedResidualBlock, input x: UnsafeMutablePointer<Float>, output y: UnsafeMutablePointer<Float>,
+                     workspace: Workspace) -> Int {
+        let dw = block.depthwise, size = block.inputSize, outSize = block.outputSize
+        let mid = dw.channels, rowFloats = size * mid
+        let inChannels = block.expand?.inChannels ?? mid
+        let pad = SamePadding(input: size, kernel: dw.kernel, stride: dw.stride)
+        let expanded = workspace.expanded.baseAddress!, dwOut = workspace.depthwise.baseAddress!
+        var held = 0..<0  // input rows whose expansion is in `expanded`, from its start
+        var oy0 = 0
+        while oy0 < outSize {
+            let oy1 = min(outSize, oy0 + block.bandRows)
+            let needed = max(0, oy0 * dw.stride - pad.before)..<min(size, (oy1 - 1) * dw.stride - pad.before + dw.kernel)
+            let rows: UnsafePointer<Float>
+            if let expand = block.expand {
+                // Keep the rows this band shares with the last one, expand only the new ones.
+                if needed.lowerBound < held.upperBound {
+                    let keep = needed.lowerBound..<held.upperBound
+                    expanded.update(from: expanded + (keep.lowerBound - held.lowerBound) * rowFloats, count: keep.count * rowFloats)
+                    held = keep
+                } else {
+                    held = needed.lowerBound..<needed.lowerBound
+                }
+                let fresh = held.upperBound..<needed.upperBound
+                if !fresh.isEmpty {
+                    pointwise(expand, input: x + fresh.lowerBound * size * inChannels, output: expanded + held.count * rowFloats,
+                              rows: fresh.count * size, .relu6)
+                }
+                held = needed.lowerBound..<needed.upperBound
+                rows = UnsafePointer(expanded)
+            } else {
+                rows = UnsafePointer(x + needed.lowerBound * rowFloats)
+            }
+            dw.weights.withUnsafeBufferPointer { w in
+                dw.bias.withUnsafeBufferPointer { bias in
+                    Kernels.depthwise(input: rows, firstRow: needed.lowerBound, height: size, width: size, channels: mid,
+                                      output: dwOut, outputRows: oy0..<oy1, weights: w.baseAddress!, bias: bias.baseAddress!,
+                                      kernel: dw.kernel, stride: dw.stride)
                 }
             }
+            let out = oy0 * outSize * block.project.outChannels
+            // A residual block has stride 1 and equal channels: output pixel i adds input pixel i.
+            pointwise(block.project, input: dwOut, output: y + out, rows: (oy1 - oy0) * outSize,
+                      block.hasResidual ? .residual(UnsafePointer(x + out)) : .linear)
+            oy0 = oy1
         }
         return outSize
     }
 
-    /// A 1×1 convolution over all `rows` pixels of the batch: the output starts as bias rows, one
+    /// The stem, over the whole image; returns the output size.
+    private func convolve(_ layer: SpatialLayer, input: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, size: Int) -> Int {
+        layer.weights.withUnsafeBufferPointer { w in
+            layer.bias.withUnsafeBufferPointer { bias in
+                Kernels.dense(input: input, height: size, width: size, inChannels: layer.inChannels,
+                              output: output, channels: layer.channels, weights: w.baseAddress!, bias: bias.baseAddress!,
+                              kernel: layer.kernel, stride: layer.stride)
+            }
+        }
+        return SamePadding(input: size, kernel: layer.kernel, stride: layer.stride).output
+    }
+
+    /// A 1×1 convolution over `rows` pixels: the output starts as bias rows, one
     /// GEMM accumulates onto them (beta = 1: OpenBLAS's separate zeroing pass measured slower
-    /// than filling the bias), then the activation or residual. Splitting the GEMM into
-    /// cache-sized row blocks with the epilogue applied per block measured no faster.
+    /// than filling the bias), then the activation or residual. (Splitting a whole-image
+    /// GEMM into row blocks just to apply this epilogue in cache measured no faster; the fused
+    /// bands of `run` are what keeps the data in cache.)
     private func pointwise(_ layer: PointwiseLayer, input: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>,
                            rows: Int, _ epilogue: Kernels.Epilogue) {
         layer.bias.withUnsafeBufferPointer { Kernels.fillRows(output, rows: rows, with: $0.baseAddress!, channels: layer.outChannels) }

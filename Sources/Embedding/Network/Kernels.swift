@@ -19,33 +19,40 @@ enum Kernels {
     @inline(__always)
     static func multiplyAdd(_ a: V, _ b: V, _ c: V) -> V { a + b * c }
 
+    /// Written as `x > 0 ? x : 0` and `x < 6 ? x : 6`, which are exactly SSE's maxps/minps
+    /// (Swift.max/min order NaNs differently and compile to compare-and-blend sequences).
     @inline(__always)
     static func relu6(_ out: UnsafeMutablePointer<Float>, _ n: Int) {
-        for i in 0..<n { out[i] = Swift.min(Swift.max(out[i], 0), 6) }
+        for i in 0..<n {
+            let x = out[i] > 0 ? out[i] : 0
+            out[i] = x < 6 ? x : 6
+        }
     }
 
-    /// Depthwise k×k convolution with TF-SAME padding, bias and ReLU6.
-    /// input [h × w × channels] → output [oh × ow × channels]; weights [k × k × channels].
+    /// Depthwise k×k convolution with TF-SAME padding, bias and ReLU6, for output rows
+    /// `outputRows` of an h×w image. `input` holds the image's rows from `firstRow` on (every row
+    /// those outputs read); `output` receives the band [outputRows × ow × channels].
+    /// weights [k × k × channels].
     static func depthwise(
-        input: UnsafePointer<Float>, height h: Int, width w: Int, channels: Int,
-        output: UnsafeMutablePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+        input: UnsafePointer<Float>, firstRow: Int, height h: Int, width w: Int, channels: Int,
+        output: UnsafeMutablePointer<Float>, outputRows: Range<Int>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
         kernel k: Int, stride s: Int
     ) {
         let py = SamePadding(input: h, kernel: k, stride: s)
         let px = SamePadding(input: w, kernel: k, stride: s)
-        for oy in 0..<py.output {
+        for oy in outputRows {
             let iy0 = oy &* s &- py.before
             let ky0 = Swift.max(0, -iy0), ky1 = Swift.min(k, h &- iy0)
             for ox in 0..<px.output {
                 let ix0 = ox &* s &- px.before
                 let kx0 = Swift.max(0, -ix0), kx1 = Swift.min(k, w &- ix0)
-                let out = output + (oy &* px.output &+ ox) &* channels
+                let out = output + ((oy &- outputRows.lowerBound) &* px.output &+ ox) &* channels
                 var c = 0
                 // 32 channels at a time: four accumulators stay in registers over every tap.
                 while c &+ 32 <= channels {
                     var a0 = load(bias + c), a1 = load(bias + (c &+ 8)), a2 = load(bias + (c &+ 16)), a3 = load(bias + (c &+ 24))
                     for ky in ky0..<ky1 {
-                        let row: Int = (iy0 &+ ky) &* w &+ ix0
+                        let row: Int = (iy0 &+ ky &- firstRow) &* w &+ ix0
                         for kx in kx0..<kx1 {
                             let x = input + ((row &+ kx) &* channels &+ c)
                             let t = weights + ((ky &* k &+ kx) &* channels &+ c)
@@ -61,7 +68,7 @@ enum Kernels {
                 while c &+ lanes <= channels {
                     var a = load(bias + c)
                     for ky in ky0..<ky1 {
-                        let row: Int = (iy0 &+ ky) &* w &+ ix0
+                        let row: Int = (iy0 &+ ky &- firstRow) &* w &+ ix0
                         for kx in kx0..<kx1 {
                             a = multiplyAdd(a, load(input + ((row &+ kx) &* channels &+ c)), load(weights + ((ky &* k &+ kx) &* channels &+ c)))
                         }
@@ -72,7 +79,7 @@ enum Kernels {
                 while c < channels {
                     var a = bias[c]
                     for ky in ky0..<ky1 {
-                        let row: Int = (iy0 &+ ky) &* w &+ ix0
+                        let row: Int = (iy0 &+ ky &- firstRow) &* w &+ ix0
                         for kx in kx0..<kx1 {
                             a += input[(row &+ kx) &* channels &+ c] * weights[(ky &* k &+ kx) &* channels &+ c]
                         }

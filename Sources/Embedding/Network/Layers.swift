@@ -25,7 +25,31 @@ struct InvertedResidualBlock: Sendable {
     let expand: PointwiseLayer?
     let depthwise: SpatialLayer
     let project: PointwiseLayer
+    /// Spatial size (height = width) of the block's input and output.
+    let inputSize: Int
+    let outputSize: Int
+    /// Output rows per fused band: as many as keep one band of expanded input rows within the budget.
+    let bandRows: Int
+
+    init(expand: PointwiseLayer?, depthwise: SpatialLayer, project: PointwiseLayer, inputSize: Int, bandBudget: Int) {
+        self.expand = expand
+        self.depthwise = depthwise
+        self.project = project
+        self.inputSize = inputSize
+        outputSize = SamePadding(input: inputSize, kernel: depthwise.kernel, stride: depthwise.stride).output
+        let rowFloats = inputSize * depthwise.channels
+        bandRows = max(1, min(outputSize, bandBudget / (depthwise.stride * rowFloats)))
+    }
+
     var hasResidual: Bool { depthwise.stride == 1 && (expand?.inChannels ?? depthwise.channels) == project.outChannels }
+
+    /// Floats of expanded input rows one band needs.
+    var expandedBandFloats: Int {
+        expand == nil ? 0 : min(inputSize, (bandRows - 1) * depthwise.stride + depthwise.kernel) * inputSize * depthwise.channels
+    }
+
+    /// Floats of depthwise output one band holds.
+    var depthwiseBandFloats: Int { bandRows * outputSize * depthwise.channels }
 }
 
 /// Reads a conv weight and the BatchNorm after it, and folds them together.

@@ -48,7 +48,7 @@ struct ClassifyCommand: ParsableCommand {
                 }
             }
         }
-        embedder.embedAll(files.map { .file($0) }, workers: options.workers, batchSize: options.batch, logits: true) { printer.add($0, $1) }
+        embedder.embedAll(files.map { .file($0) }, workers: options.workers, logits: true) { printer.add($0, $1) }
         if failures.withLock({ $0 }) > 0 { throw ExitCode(1) }
     }
 }

@@ -44,7 +44,7 @@ struct EmbedCommand: ParsableCommand {
             }
         }
         let clock = ContinuousClock(), start = clock.now
-        embedder.embedAll(files.map(inputFormat.source), workers: options.workers, batchSize: options.batch) { printer.add($0, $1) }
+        embedder.embedAll(files.map(inputFormat.source), workers: options.workers) { printer.add($0, $1) }
         if stats {
             let seconds = (clock.now - start) / .seconds(1)
             Console.err("reco-stats images=\(files.count) seconds=\(seconds) images_per_second=\(Double(files.count) / seconds)")

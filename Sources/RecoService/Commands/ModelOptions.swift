@@ -24,9 +24,6 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Worker threads (default: one per core).")
     var workers: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(help: "Images per network batch within a worker.")
-    var batch: Int = 1
-
     func makeEmbedder() throws -> Embedder {
         let store = modelDir.map { ModelStore(directory: URL(fileURLWithPath: $0)) } ?? ModelStore.locate()
         return Embedder(network: try store.load(model), resize: resize, maxPixels: maxPixels, dctScaling: !noDctScaling)
