@@ -18,13 +18,17 @@ public struct Preprocessor: Sendable, Equatable {
         self.mode = mode
     }
 
-    /// The smallest decode that still gives the resampler at least `size` source pixels across
-    /// the region it uses, so JPEG DCT-domain scaling never upsamples.
+    /// How small a JPEG may be decoded (DCT-domain scaling): at least twice the source pixels the
+    /// resize needs, so scaling only kicks in for images much larger than the network input and
+    /// the antialiased resize still does the final reduction. (With a margin of 1, 640-px photos
+    /// decode at 1/2: no measurable speed gain, vector cosine to a full decode 0.999 median,
+    /// 0.990 worst; docs/BENCHMARKS.md.)
     public var minimumDecodeSize: DecodeOptions.MinimumSize {
+        let margin = 2
         switch mode {
-        case .squash: DecodeOptions.MinimumSize(shortSide: size, longSide: size)
-        case .crop: DecodeOptions.MinimumSize(shortSide: (8 * size + 6) / 7, longSide: 0)
-        case .pad: DecodeOptions.MinimumSize(shortSide: 0, longSide: size)
+        case .squash: return DecodeOptions.MinimumSize(shortSide: margin * size, longSide: margin * size)
+        case .crop: return DecodeOptions.MinimumSize(shortSide: margin * (8 * size + 6) / 7, longSide: 0)
+        case .pad: return DecodeOptions.MinimumSize(shortSide: 0, longSide: margin * size)
         }
     }
 
