@@ -26,10 +26,18 @@ let package = Package(
             // The numeric kernels are ~100× slower unoptimised; the test suite runs a debug build.
             swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
+        .target(
+            name: "Catalog",
+            dependencies: [
+                "Embedding", "CLibPQ",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "RecoService",
             dependencies: [
-                "Embedding",
+                "Embedding", "Catalog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -38,6 +46,10 @@ let package = Package(
             name: "EmbeddingTests",
             dependencies: ["Embedding", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "CatalogTests",
+            dependencies: ["Catalog"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,187 @@
+import CLibPQ
+import Foundation
+
+/// One libpq connection. Parameters are always sent separately from the SQL text (no string
+/// building), in binary; results come back in binary and are decoded by type. Not for concurrent
+/// use: the `Database` pool hands a connection to one caller at a time (hence unchecked Sendable).
+public final class PGConnection: @unchecked Sendable {
+    private let handle: OpaquePointer
+    /// Statements prepared on this connection, by SQL text.
+    private var prepared: [String: String] = [:]
+
+    public init(url: String) throws {
+        guard let conn = PQconnectdb(url) else { throw PostgresError(.connection, "out of memory") }
+        guard PQstatus(conn) == CONNECTION_OK else {
+            let message = String(cString: PQerrorMessage(conn))
+            PQfinish(conn)
+            throw PostgresError(.connection, message)
+        }
+        handle = conn
+        _ = try query("SET TIME ZONE 'UTC'")
+    }
+
+    deinit { PQfinish(handle) }
+
+    public var isHealthy: Bool { PQstatus(handle) == CONNECTION_OK }
+
+    /// Runs one statement; with `prepare`, prepares it once per connection and reuses the plan.
+    @discardableResult
+    public func query(_ sql: String, _ params: [PGValue] = [], prepare: Bool = false) throws -> [PGRow] {
+        try withResult(sql, params, prepare: prepare) { try Self.rows(of: $0) }
+    }
+
+    /// Runs one statement; returns the number of rows it affected.
+    @discardableResult
+    public func execute(_ sql: String, _ params: [PGValue] = [], prepare: Bool = false) throws -> Int {
+        try withResult(sql, params, prepare: prepare) { Int(String(cString: PQcmdTuples($0))) ?? 0 }
+    }
+
+    /// Runs a script of several statements with no parameters (migrations).
+    public func executeScript(_ sql: String) throws {
+        guard let result = PQexec(handle, sql) else { throw connectionError() }
+        defer { PQclear(result) }
+        try check(result)
+    }
+
+    /// Runs `body` in a transaction: committed if it returns, rolled back if it throws.
+    @discardableResult
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN")
+        do {
+            let value = try body()
+            try execute("COMMIT")
+            return value
+        } catch {
+            if isHealthy { _ = try? execute("ROLLBACK") }
+            throw error
+        }
+    }
+
+    /// Bulk-writes rows with `COPY table (columns) FROM STDIN (FORMAT binary)`.
+    public func copyIn(table: String, columns: [String], rows: [[PGValue]]) throws {
+        let sql = "COPY \(table) (\(columns.joined(separator: ", "))) FROM STDIN (FORMAT binary)"
+        guard let start = PQexec(handle, sql) else { throw connectionError() }
+        let status = PQresultStatus(start)
+        if status != PGRES_COPY_IN {
+            defer { PQclear(start) }
+            try check(start)
+            throw PostgresError(.query, "COPY did not start")
+        }
+        PQclear(start)
+        var buffer = BinaryCopyEncoder.header
+        for row in rows {
+            precondition(row.count == columns.count, "COPY row has \(row.count) values for \(columns.count) columns")
+            BinaryCopyEncoder.append(row, to: &buffer)
+            if buffer.count >= 1 << 20 { try putCopyData(&buffer) }
+        }
+        buffer += BinaryCopyEncoder.trailer
+        try putCopyData(&buffer)
+        guard PQputCopyEnd(handle, nil) == 1 else { throw connectionError() }
+        while let result = PQgetResult(handle) {
+            defer { PQclear(result) }
+            try check(result)
+        }
+    }
+
+    private func putCopyData(_ buffer: inout [UInt8]) throws {
+        let ok = buffer.withUnsafeBufferPointer { p in
+            p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: p.count) { PQputCopyData(handle, $0, Int32(p.count)) }
+        }
+        guard ok == 1 else { throw connectionError() }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    // MARK: - libpq plumbing
+
+    private func withResult<T>(_ sql: String, _ params: [PGValue], prepare: Bool, _ read: (OpaquePointer) throws -> T) throws -> T {
+        let encoded = params.map(\.binary)
+        let types = params.map(\.oid)
+        let lengths = encoded.map { Int32($0?.count ?? 0) }
+        let formats = [Int32](repeating: 1, count: params.count)
+        var name: String?
+        if prepare {
+            if let existing = prepared[sql] {
+                name = existing
+            } else {
+                let fresh = "reco_\(prepared.count + 1)"
+                guard let result = PQprepare(handle, fresh, sql, Int32(params.count), types) else { throw connectionError() }
+                defer { PQclear(result) }
+                try check(result)
+                prepared[sql] = fresh
+                name = fresh
+            }
+        }
+        let result: OpaquePointer? = withParameterPointers(encoded) { values in
+            if let name {
+                return PQexecPrepared(handle, name, Int32(params.count), values, lengths, formats, 1)
+            }
+            return PQexecParams(handle, sql, Int32(params.count), types, values, lengths, formats, 1)
+        }
+        guard let result else { throw connectionError() }
+        defer { PQclear(result) }
+        try check(result)
+        return try read(result)
+    }
+
+    /// Keeps every parameter's bytes alive while libpq reads them.
+    private func withParameterPointers<R>(_ values: [[UInt8]?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+        var storage: [UnsafeMutablePointer<CChar>?] = []
+        defer { storage.forEach { $0?.deallocate() } }
+        for value in values {
+            guard let value else { storage.append(nil); continue }
+            let p = UnsafeMutablePointer<CChar>.allocate(capacity: max(value.count, 1))
+            value.withUnsafeBytes { src in UnsafeMutableRawBufferPointer(start: p, count: value.count).copyMemory(from: src) }
+            storage.append(p)
+        }
+        return body(storage.map { $0.map { UnsafePointer($0) } })
+    }
+
+    private func check(_ result: OpaquePointer) throws {
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_COPY_IN, PGRES_EMPTY_QUERY:
+            return
+        default:
+            let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+            let message = String(cString: PQresultErrorMessage(result))
+            if !isHealthy { throw PostgresError(.connection, sqlState: state, message) }
+            throw PostgresError(.query, sqlState: state, message)
+        }
+    }
+
+    private func connectionError() -> PostgresError {
+        PostgresError(.connection, String(cString: PQerrorMessage(handle)))
+    }
+
+    private static func rows(of result: OpaquePointer) throws -> [PGRow] {
+        let count = Int(PQntuples(result)), fields = Int(PQnfields(result))
+        let names = (0..<fields).map { String(cString: PQfname(result, Int32($0))) }
+        let types = (0..<fields).map { PQftype(result, Int32($0)) }
+        return try (0..<count).map { r in
+            PGRow(columns: names, values: try (0..<fields).map { f in
+                if PQgetisnull(result, Int32(r), Int32(f)) == 1 { return .null }
+                let length = Int(PQgetlength(result, Int32(r), Int32(f)))
+                let bytes = UnsafeRawBufferPointer(start: PQgetvalue(result, Int32(r), Int32(f)), count: length)
+                return try PGValue.decode(oid: types[f], bytes: bytes)
+            })
+        }
+    }
+}
+
+/// PostgreSQL's binary COPY format: signature, flags, then per row a field count and each field as
+/// a length-prefixed value (−1 for NULL), then −1 as the trailer.
+enum BinaryCopyEncoder {
+    static let header: [UInt8] = Array("PGCOPY\n".utf8) + [0xFF, 0x0D, 0x0A, 0x00] + [0, 0, 0, 0] + [0, 0, 0, 0]
+    static let trailer: [UInt8] = [0xFF, 0xFF]
+
+    static func append(_ row: [PGValue], to buffer: inout [UInt8]) {
+        withUnsafeBytes(of: Int16(row.count).bigEndian) { buffer += $0 }
+        for value in row {
+            if let bytes = value.binary {
+                withUnsafeBytes(of: Int32(bytes.count).bigEndian) { buffer += $0 }
+                buffer += bytes
+            } else {
+                withUnsafeBytes(of: Int32(-1).bigEndian) { buffer += $0 }
+            }
+        }
+    }
+}
