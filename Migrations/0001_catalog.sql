@@ -25,8 +25,12 @@ CREATE TABLE item_images (
     last_modified   text,
     content_sha256  bytea,          -- of the bytes last embedded
     checked_at      timestamptz,
-    last_error      text
+    last_error      text,
+    -- The embedding job's queue: set when the image is new or changed (or a full re-embed is
+    -- asked for), cleared when its vector is written.
+    needs_embedding boolean NOT NULL DEFAULT true
 );
+CREATE INDEX item_images_needs_embedding ON item_images (item_id) WHERE needs_embedding;
 
 -- One current vector per item and model identifier (network/weights/preprocessing).
 -- vector: little-endian float32, L2-normalised, 4 * dims bytes.

@@ -5,6 +5,9 @@ struct Reco: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reco",
         abstract: "Product recommendations from image embeddings and co-views.",
-        subcommands: [EmbedCommand.self, ClassifyCommand.self, ModelCommand.self]
+        subcommands: [
+            EmbedCommand.self, ClassifyCommand.self, ModelCommand.self,
+            MigrateCommand.self, ImportCommand.self, BackfillCommand.self, NightlyCommand.self, StatusCommand.self, FailuresCommand.self,
+        ]
     )
 }

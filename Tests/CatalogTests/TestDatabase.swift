@@ -30,3 +30,51 @@ enum TestDatabase {
         return Database(url: url)
     }
 }
+
+/// A catalog on disk for job tests: `count` items whose images are copies of the project's
+/// fixture photos, in a fresh folder, plus a CSV listing them.
+struct TestCatalog {
+    static let projectRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let photos = ["chelsea_cat.jpg", "coffee_cup.jpg", "rocket.jpg", "astronaut.jpg", "chelsea.png", "coffee.png"]
+        .map { projectRoot.appendingPathComponent("Tests/EmbeddingTests/Fixtures/\($0)") }
+    static let embedder: Embedder = Embedder(network: try! ModelStore(directory: projectRoot.appendingPathComponent("models")).load())
+
+    let directory: URL
+    let ids: [String]
+
+    init(count: Int, extraRows: String = "") throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("reco-catalog-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("img"), withIntermediateDirectories: true)
+        var csv = "id,title,category,image,in_stock\n"
+        var ids: [String] = []
+        for i in 0..<count {
+            let photo = Self.photos[i % Self.photos.count]
+            let name = String(format: "item%03d.", i) + photo.pathExtension
+            try FileManager.default.copyItem(at: photo, to: directory.appendingPathComponent("img/\(name)"))
+            let id = String(format: "item%03d", i)
+            ids.append(id)
+            csv += "\(id),Item \(i),\(["cats", "cups", "space"][i % 3]),img/\(name),true\n"
+        }
+        csv += extraRows
+        self.ids = ids
+        try csv.write(to: csvURL, atomically: true, encoding: .utf8)
+    }
+
+    var csvURL: URL { directory.appendingPathComponent("catalog.csv") }
+
+    func imagePath(_ id: String) throws -> String {
+        let dir = directory.appendingPathComponent("img")
+        let name = try #require(try FileManager.default.contentsOfDirectory(atPath: dir.path).first { $0.hasPrefix(id + ".") })
+        return dir.appendingPathComponent(name).path
+    }
+}
+
+func vectors(_ db: Database, model: String) throws -> [String: [Float]] {
+    try db.withConnection { c in
+        Dictionary(uniqueKeysWithValues: try c.query("SELECT item_id, vector FROM embeddings WHERE model = $1", [.text(model)]).map {
+            (try $0.string("item_id"), try VectorCodec.decode($0.bytes("vector")))
+        })
+    }
+}
+
+import Embedding

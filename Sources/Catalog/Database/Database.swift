@@ -16,6 +16,7 @@ public final class Database: Sendable {
 
     /// Runs `body` with a connection. With `retryOnConnectionLoss`, a body that failed because the
     /// connection broke runs once more on a new connection (only for idempotent work).
+    @discardableResult
     public func withConnection<T>(retryOnConnectionLoss: Bool = false, _ body: (PGConnection) throws -> T) throws -> T {
         do {
             return try attempt(body)

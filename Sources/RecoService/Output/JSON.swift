@@ -1,23 +1,10 @@
+import Catalog
 import Embedding
 import Foundation
 
 /// Minimal JSON text building with a fixed key order, for line-oriented output.
 enum JSON {
-    static func string(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    static func string(_ s: String) -> String { JSONText.string(s) }
 
     /// Shortest text that reads back as the same Float.
     static func number(_ x: Float) -> String { x.isFinite ? "\(x)" : "null" }

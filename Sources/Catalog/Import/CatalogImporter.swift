@@ -1,0 +1,152 @@
+import Foundation
+
+public struct ImportSummary: Sendable, Equatable {
+    public var read = 0
+    public var inserted = 0
+    public var updated = 0
+    public var unchanged = 0
+    public var deactivated = 0
+    public var bad: [RowError] = []
+
+    public var json: String {
+        "{\"read\":\(read),\"inserted\":\(inserted),\"updated\":\(updated),\"unchanged\":\(unchanged),\"deactivated\":\(deactivated),\"bad\":\(bad.count)}"
+    }
+}
+
+/// `reco import catalog`: upserts items by id in batches; a bad row is reported with its line and
+/// the rest go on. With `deactivateMissing`, items absent from this (full) import are deactivated.
+public struct CatalogImporter: Sendable {
+    public let database: Database
+    public var batchSize = 500
+
+    public init(database: Database) { self.database = database }
+
+    public func run(path: String, format: InputFormat? = nil, deactivateMissing: Bool = false,
+                    onBadRow: (RowError) -> Void = { _ in }) throws -> ImportSummary {
+        let base = URL(fileURLWithPath: path).deletingLastPathComponent()
+        var summary = ImportSummary()
+        var batch: [CatalogRecord] = []
+        var seen = Set<String>()
+        let run = try JobRuns(database: database).start(kind: "import-catalog")
+        do {
+            try RecordReader.read(path: path, format: format ?? .guess(path)) { line, row in
+                summary.read += 1
+                do throws(RowError) {
+                    let record = try CatalogRecord(fields: row.get(), line: line, baseDirectory: base)
+                    seen.insert(record.id)
+                    batch.append(record)
+                } catch {
+                    summary.bad.append(error)
+                    onBadRow(error)
+                }
+                if batch.count >= batchSize {
+                    try write(batch, into: &summary)
+                    batch.removeAll(keepingCapacity: true)
+                }
+            }
+            try write(batch, into: &summary)
+            if deactivateMissing { summary.deactivated = try deactivate(except: seen) }
+            try run.finish(.succeeded, counts: summary.json)
+        } catch {
+            try? run.finish(.failed, counts: summary.json, message: "\(error)")
+            throw error
+        }
+        return summary
+    }
+
+    private func write(_ records: [CatalogRecord], into summary: inout ImportSummary) throws {
+        guard !records.isEmpty else { return }
+        let (inserted, updated) = try database.withConnection { c in
+            try c.transaction {
+                var inserted = 0, updated = 0
+                for r in records {
+                    let rows = try c.query("""
+                        INSERT INTO items (id, title, category, attributes, image_uri, in_stock, active)
+                        VALUES ($1, $2, $3, $4::jsonb, $5, $6, true)
+                        ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, category = EXCLUDED.category,
+                            attributes = EXCLUDED.attributes, image_uri = EXCLUDED.image_uri,
+                            in_stock = EXCLUDED.in_stock, active = true, updated_at = now()
+                        WHERE (items.title, items.category, items.attributes, items.image_uri, items.in_stock, items.active)
+                            IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.category, EXCLUDED.attributes, EXCLUDED.image_uri, EXCLUDED.in_stock, true)
+                        RETURNING (xmax = 0) AS inserted
+                        """, [.text(r.id), .text(r.title), .text(r.category), .text(r.attributes),
+                              r.image.map(PGValue.text) ?? .null, .bool(r.inStock)], prepare: true)
+                    if let row = rows.first { if try row.bool("inserted") { inserted += 1 } else { updated += 1 } }
+                    if let image = r.image {
+                        // A new image location invalidates what we knew about the old one.
+                        try c.execute("""
+                            INSERT INTO item_images (item_id, uri) VALUES ($1, $2)
+                            ON CONFLICT (item_id) DO UPDATE SET uri = EXCLUDED.uri, file_size = NULL, file_mtime = NULL,
+                                etag = NULL, last_modified = NULL, needs_embedding = true
+                            WHERE item_images.uri IS DISTINCT FROM EXCLUDED.uri
+                            """, [.text(r.id), .text(image)], prepare: true)
+                    } else {
+                        try c.execute("DELETE FROM item_images WHERE item_id = $1", [.text(r.id)], prepare: true)
+                    }
+                }
+                return (inserted, updated)
+            }
+        }
+        summary.inserted += inserted
+        summary.updated += updated
+        summary.unchanged += records.count - inserted - updated
+    }
+
+    private func deactivate(except seen: Set<String>) throws -> Int {
+        try database.withConnection { c in
+            try c.transaction {
+                try c.execute("CREATE TEMP TABLE seen_ids (id text PRIMARY KEY) ON COMMIT DROP")
+                try c.copyIn(table: "seen_ids", columns: ["id"], rows: seen.map { [.text($0)] })
+                return try c.execute("""
+                    UPDATE items SET active = false, updated_at = now()
+                    WHERE active AND NOT EXISTS (SELECT 1 FROM seen_ids s WHERE s.id = items.id)
+                    """)
+            }
+        }
+    }
+}
+
+/// `reco import views`: appends view events with binary COPY, in batches.
+public struct ViewImporter: Sendable {
+    public let database: Database
+    public var batchSize = 5000
+
+    public init(database: Database) { self.database = database }
+
+    public func run(path: String, format: InputFormat? = nil, onBadRow: (RowError) -> Void = { _ in }) throws -> ImportSummary {
+        var summary = ImportSummary()
+        var batch: [ViewEvent] = []
+        let run = try JobRuns(database: database).start(kind: "import-views")
+        do {
+            try RecordReader.read(path: path, format: format ?? .guess(path)) { line, row in
+                summary.read += 1
+                do throws(RowError) {
+                    batch.append(try ViewEvent(fields: row.get(), line: line))
+                } catch {
+                    summary.bad.append(error)
+                    onBadRow(error)
+                }
+                if batch.count >= batchSize {
+                    try append(batch)
+                    summary.inserted += batch.count
+                    batch.removeAll(keepingCapacity: true)
+                }
+            }
+            try append(batch)
+            summary.inserted += batch.count
+            try run.finish(.succeeded, counts: summary.json)
+        } catch {
+            try? run.finish(.failed, counts: summary.json, message: "\(error)")
+            throw error
+        }
+        return summary
+    }
+
+    public func append(_ events: [ViewEvent]) throws {
+        guard !events.isEmpty else { return }
+        try database.withConnection { c in
+            try c.copyIn(table: "view_events", columns: ["session_id", "item_id", "viewed_at"],
+                         rows: events.map { [.text($0.sessionID), .text($0.itemID), .timestamp($0.viewedAt)] })
+        }
+    }
+}

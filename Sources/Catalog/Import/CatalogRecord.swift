@@ -1,0 +1,97 @@
+import Foundation
+
+/// One catalog row, validated: `id` required; `title`, `category`, `image`, `in_stock` defaulted;
+/// every other column goes into `attributes` (a JSON object).
+public struct CatalogRecord: Sendable, Equatable {
+    public static let knownColumns: Set<String> = ["id", "title", "category", "image", "in_stock"]
+
+    public let id: String
+    public let title: String
+    public let category: String
+    /// An absolute local path or an http(s) URL.
+    public let image: String?
+    public let inStock: Bool
+    /// JSON object text.
+    public let attributes: String
+
+    public init(id: String, title: String = "", category: String = "", image: String? = nil, inStock: Bool = true, attributes: String = "{}") {
+        self.id = id
+        self.title = title
+        self.category = category
+        self.image = image
+        self.inStock = inStock
+        self.attributes = attributes
+    }
+
+    /// Validates a row; relative image paths are resolved against `baseDirectory` (the input file's).
+    public init(fields: [String: FieldValue], line: Int, baseDirectory: URL) throws(RowError) {
+        guard let id = fields["id"]?.text?.trimmingCharacters(in: .whitespaces), !id.isEmpty else {
+            throw RowError(line: line, "id is missing or empty")
+        }
+        guard id.utf8.count <= 256 else { throw RowError(line: line, "id is longer than 256 bytes") }
+        var inStock = true
+        switch fields["in_stock"] {
+        case nil, .null?: break
+        case .bool(let b)?: inStock = b
+        case let value?:
+            switch value.text?.trimmingCharacters(in: .whitespaces).lowercased() {
+            case "", "1", "true", "t", "yes", "y": inStock = true
+            case "0", "false", "f", "no", "n": inStock = false
+            default: throw RowError(line: line, "in_stock must be true/false/1/0/yes/no, not \(value.text ?? value.jsonText)")
+            }
+        }
+        var image: String?
+        if let raw = fields["image"]?.text?.trimmingCharacters(in: .whitespaces), !raw.isEmpty {
+            if raw.hasPrefix("http://") || raw.hasPrefix("https://") {
+                guard URL(string: raw)?.host != nil else { throw RowError(line: line, "image URL \(raw) is not valid") }
+                image = raw
+            } else if raw.contains("://") {
+                throw RowError(line: line, "image \(raw): only local paths and http(s) URLs are supported")
+            } else {
+                image = URL(fileURLWithPath: raw, relativeTo: baseDirectory).standardizedFileURL.path
+            }
+        }
+        let extra = fields.keys.filter { !Self.knownColumns.contains($0) }.sorted()
+        let attributes = "{" + extra.map { JSONText.string($0) + ":" + fields[$0]!.jsonText }.joined(separator: ",") + "}"
+        self.init(id: id, title: fields["title"]?.text ?? "", category: fields["category"]?.text ?? "",
+                  image: image, inStock: inStock, attributes: attributes)
+    }
+}
+
+/// One view event: a session looked at an item at a time.
+public struct ViewEvent: Sendable, Equatable {
+    public let sessionID: String
+    public let itemID: String
+    public let viewedAt: Date
+
+    public init(sessionID: String, itemID: String, viewedAt: Date) {
+        self.sessionID = sessionID
+        self.itemID = itemID
+        self.viewedAt = viewedAt
+    }
+
+    public init(fields: [String: FieldValue], line: Int) throws(RowError) {
+        guard let session = fields["session_id"]?.text?.trimmingCharacters(in: .whitespaces), !session.isEmpty else {
+            throw RowError(line: line, "session_id is missing or empty")
+        }
+        guard let item = fields["item_id"]?.text?.trimmingCharacters(in: .whitespaces), !item.isEmpty else {
+            throw RowError(line: line, "item_id is missing or empty")
+        }
+        guard let raw = fields["viewed_at"]?.text?.trimmingCharacters(in: .whitespaces), let date = ISO8601.parse(raw) else {
+            throw RowError(line: line, "viewed_at must be an ISO-8601 time such as 2026-11-29T10:15:00Z, not \(fields["viewed_at"]?.text ?? "nothing")")
+        }
+        self.init(sessionID: session, itemID: item, viewedAt: date)
+    }
+}
+
+/// ISO-8601 timestamps, with or without fractional seconds; a time zone is required.
+public enum ISO8601 {
+    public static func parse(_ text: String) -> Date? {
+        if let d = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return d }
+        return try? Date(text, strategy: Date.ISO8601FormatStyle())
+    }
+
+    public static func format(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+}

@@ -1,0 +1,207 @@
+import Embedding
+import Foundation
+
+/// Options of one embedding run.
+public struct EmbeddingJobOptions: Sendable {
+    public var selection: WorkSelection = .pending
+    /// Items claimed (and locked) per transaction.
+    public var batchSize = 32
+    /// Embedding threads (default: one per core).
+    public var workers = ProcessInfo.processInfo.activeProcessorCount
+    /// First retry delay of a failing image; doubles per attempt, capped at a week.
+    public var retryAfter: TimeInterval = 3600
+    public var loader = ImageLoader()
+    public init() {}
+}
+
+public struct EmbeddingJobSummary: Sendable, Equatable {
+    public var total = 0
+    public var embedded = 0
+    public var failed = 0
+    public var seconds = 0.0
+
+    public var json: String { "{\"total\":\(total),\"embedded\":\(embedded),\"failed\":\(failed),\"seconds\":\(seconds)}" }
+}
+
+/// Embeds items' images and writes their vectors, in claimed batches: each batch is selected with
+/// `FOR UPDATE SKIP LOCKED` and written (binary COPY into a staging table, then upserts) in the
+/// same transaction. So any number of processes on any number of machines can run at once
+/// without embedding an item twice, and a run killed at any point loses at most its open batch,
+/// which the next run picks up. A failing image is recorded in `embedding_failures` with its
+/// reason and retried after a back-off; the run goes on.
+public struct EmbeddingJob: Sendable {
+    public let database: Database
+    public let embedder: Embedder
+    public let options: EmbeddingJobOptions
+
+    public init(database: Database, embedder: Embedder, options: EmbeddingJobOptions = EmbeddingJobOptions()) {
+        self.database = database
+        self.embedder = embedder
+        self.options = options
+    }
+
+    public var model: String { embedder.modelIdentifier }
+
+    /// Runs to the end of the selected work. `progress` is called after every batch.
+    public func run(kind: String = "backfill", progress: (EmbeddingJobSummary) -> Void = { _ in }) throws -> EmbeddingJobSummary {
+        let started = Date()
+        let clock = ContinuousClock(), start = clock.now
+        let run = try JobRuns(database: database).start(kind: kind, model: model)
+        var summary = EmbeddingJobSummary()
+        do {
+            if options.selection.marksItems { try markSelected() }
+            summary.total = try countWork(runStart: started)
+            progress(summary)
+            while true {
+                let (embedded, failed) = try processBatch(runStart: started)
+                if embedded + failed == 0 { break }
+                summary.embedded += embedded
+                summary.failed += failed
+                summary.seconds = (clock.now - start) / .seconds(1)
+                progress(summary)
+            }
+            summary.seconds = (clock.now - start) / .seconds(1)
+            try run.finish(.succeeded, counts: summary.json)
+        } catch {
+            summary.seconds = (clock.now - start) / .seconds(1)
+            try? run.finish(.failed, counts: summary.json, message: "\(error)")
+            throw error
+        }
+        return summary
+    }
+
+    // MARK: - SQL
+
+    /// Work this run may claim: active items with an image that are queued or lack a vector,
+    /// minus images still backing off after a failure (or that failed during this run).
+    private func workCondition(runStart: Date) -> (sql: String, params: [PGValue]) {
+        let filter = options.selection.condition(firstParameter: 3)
+        let sql = """
+            i.active
+            AND (ii.needs_embedding OR NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.item_id = i.id AND e.model = $1))
+            AND NOT EXISTS (SELECT 1 FROM embedding_failures f WHERE f.item_id = i.id AND f.model = $1
+                            AND (f.next_attempt_at > now() OR f.last_attempt_at >= $2))
+            AND \(filter.sql)
+            """
+        return (sql, [.text(model), .timestamp(runStart)] + filter.params)
+    }
+
+    private func markSelected() throws {
+        let filter = options.selection.condition(firstParameter: 2)
+        try database.withConnection(retryOnConnectionLoss: true) { c in
+            try c.execute("""
+                UPDATE item_images ii SET needs_embedding = true
+                FROM items i WHERE i.id = ii.item_id AND i.active AND NOT ii.needs_embedding AND \(filter.sql)
+                """, [.text(model)] + filter.params)
+        }
+    }
+
+    private func countWork(runStart: Date) throws -> Int {
+        let (condition, params) = workCondition(runStart: runStart)
+        return try database.withConnection(retryOnConnectionLoss: true) { c in
+            try c.query("SELECT count(*) AS n FROM items i JOIN item_images ii ON ii.item_id = i.id WHERE \(condition)", params)
+                .first!.int("n")
+        }
+    }
+
+    private struct Claimed {
+        let id: String
+        let uri: String
+    }
+
+    /// Claims, embeds and writes one batch in one transaction; returns (embedded, failed).
+    private func processBatch(runStart: Date) throws -> (Int, Int) {
+        let (condition, params) = workCondition(runStart: runStart)
+        return try database.withConnection { c in
+            try c.transaction {
+                let claimed = try c.query("""
+                    SELECT i.id, ii.uri FROM items i JOIN item_images ii ON ii.item_id = i.id
+                    WHERE \(condition)
+                    ORDER BY i.id LIMIT \(max(1, options.batchSize))
+                    FOR UPDATE OF ii SKIP LOCKED
+                    """, params).map { Claimed(id: try $0.string("id"), uri: try $0.string("uri")) }
+                if claimed.isEmpty { return (0, 0) }
+                let (done, failures) = embed(claimed)
+                try write(done, on: c)
+                for (item, error) in failures { try recordFailure(item: item.id, error: error, on: c) }
+                return (done.count, failures.count)
+            }
+        }
+    }
+
+    private struct Done {
+        let id: String
+        let image: LoadedImage
+        let vector: [Float]
+    }
+
+    /// Reads and embeds every claimed image on the embedder's worker threads.
+    private func embed(_ claimed: [Claimed]) -> ([Done], [(Claimed, any Error)]) {
+        final class Results: @unchecked Sendable {
+            let lock = NSLock()
+            var done: [Done] = []
+            var failed: [(Claimed, any Error)] = []
+        }
+        let results = Results()
+        let loader = options.loader, embedder = self.embedder
+        DispatchQueue.concurrentPerform(iterations: max(1, min(options.workers, claimed.count))) { worker in
+            var i = worker
+            while i < claimed.count {
+                let item = claimed[i]
+                do {
+                    guard let image = try loader.load(item.uri) else { throw ImageLoadError.network("unexpected 304") }
+                    let embedding = try embedder.embed(image.bytes)
+                    results.lock.withLock { results.done.append(Done(id: item.id, image: image, vector: embedding.vector)) }
+                } catch {
+                    results.lock.withLock { results.failed.append((item, error)) }
+                }
+                i += max(1, min(options.workers, claimed.count))
+            }
+        }
+        return (results.done, results.failed)
+    }
+
+    private func write(_ done: [Done], on c: PGConnection) throws {
+        guard !done.isEmpty else { return }
+        try c.execute("""
+            CREATE TEMP TABLE IF NOT EXISTS staged_embeddings (
+                item_id text, model text, dims integer, vector bytea, image_sha256 bytea,
+                file_size bigint, file_mtime timestamptz, etag text, last_modified text
+            ) ON COMMIT DELETE ROWS
+            """)
+        try c.copyIn(table: "staged_embeddings",
+                     columns: ["item_id", "model", "dims", "vector", "image_sha256", "file_size", "file_mtime", "etag", "last_modified"],
+                     rows: done.map { d in
+                         let v = d.image.validators
+                         return [.text(d.id), .text(model), .int32(Int32(d.vector.count)), .bytea(VectorCodec.encode(d.vector)),
+                                 .bytea(d.image.sha256), v.fileSize.map { .int64(Int64($0)) } ?? .null,
+                                 v.fileModified.map(PGValue.timestamp) ?? .null, v.etag.map(PGValue.text) ?? .null,
+                                 v.lastModified.map(PGValue.text) ?? .null]
+                     })
+        try c.execute("""
+            INSERT INTO embeddings (item_id, model, dims, vector, image_sha256, created_at)
+            SELECT item_id, model, dims, vector, image_sha256, now() FROM staged_embeddings
+            ON CONFLICT (item_id, model) DO UPDATE SET dims = EXCLUDED.dims, vector = EXCLUDED.vector,
+                image_sha256 = EXCLUDED.image_sha256, created_at = now()
+            """)
+        try c.execute("""
+            UPDATE item_images ii SET content_sha256 = s.image_sha256, file_size = s.file_size, file_mtime = s.file_mtime,
+                etag = s.etag, last_modified = s.last_modified, checked_at = now(), last_error = NULL, needs_embedding = false
+            FROM staged_embeddings s WHERE ii.item_id = s.item_id
+            """)
+        try c.execute("DELETE FROM embedding_failures f USING staged_embeddings s WHERE f.item_id = s.item_id AND f.model = s.model")
+    }
+
+    private func recordFailure(item: String, error: any Error, on c: PGConnection) throws {
+        let code = (error as? any CodedError)?.code ?? (error as? ImageLoadError)?.code ?? "error"
+        let message = "\(error)"
+        try c.execute("""
+            INSERT INTO embedding_failures (item_id, model, error_class, message, next_attempt_at)
+            VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))
+            ON CONFLICT (item_id, model) DO UPDATE SET error_class = EXCLUDED.error_class, message = EXCLUDED.message,
+                attempts = embedding_failures.attempts + 1, last_attempt_at = now(),
+                next_attempt_at = now() + make_interval(secs => least($5 * power(2, embedding_failures.attempts), 604800))
+            """, [.text(item), .text(model), .text(code), .text(message), .float64(options.retryAfter)], prepare: true)
+        try c.execute("UPDATE item_images SET last_error = $2, checked_at = now() WHERE item_id = $1", [.text(item), .text(message)], prepare: true)
+    }
+}
