@@ -1,12 +1,13 @@
 import Embedding
 import Foundation
+import Synchronization
 
 /// Options of one embedding run.
 public struct EmbeddingJobOptions: Sendable {
     public var selection: WorkSelection = .pending
     /// Items claimed (and locked) per transaction.
     public var batchSize = 32
-    /// Embedding threads (default: one per core).
+    /// Claim loops, each embedding its batches on its own thread (default: one per core).
     public var workers = ProcessInfo.processInfo.activeProcessorCount
     /// First retry delay of a failing image; doubles per attempt, capped at a week.
     public var retryAfter: TimeInterval = 3600
@@ -43,7 +44,7 @@ public struct EmbeddingJob: Sendable {
     public var model: String { embedder.modelIdentifier }
 
     /// Runs to the end of the selected work. `progress` is called after every batch.
-    public func run(kind: String = "backfill", progress: (EmbeddingJobSummary) -> Void = { _ in }) throws -> EmbeddingJobSummary {
+    public func run(kind: String = "backfill", progress: @Sendable (EmbeddingJobSummary) -> Void = { _ in }) throws -> EmbeddingJobSummary {
         let started = Date()
         let clock = ContinuousClock(), start = clock.now
         let run = try JobRuns(database: database).start(kind: kind, model: model)
@@ -52,14 +53,29 @@ public struct EmbeddingJob: Sendable {
             if options.selection.marksItems { try markSelected() }
             summary.total = try countWork(runStart: started)
             progress(summary)
-            while true {
-                let (embedded, failed) = try processBatch(runStart: started)
-                if embedded + failed == 0 { break }
-                summary.embedded += embedded
-                summary.failed += failed
-                summary.seconds = (clock.now - start) / .seconds(1)
-                progress(summary)
+            // One claim loop per worker, each with its own connection and transaction: while one
+            // lane writes its batch, the others compute, so both cores stay busy.
+            let shared = Mutex((summary: summary, error: (any Error)?.none))
+            DispatchQueue.concurrentPerform(iterations: max(1, options.workers)) { _ in
+                while shared.withLock({ $0.error == nil }) {
+                    do {
+                        let (embedded, failed) = try processBatch(runStart: started)
+                        if embedded + failed == 0 { return }
+                        shared.withLock {
+                            $0.summary.embedded += embedded
+                            $0.summary.failed += failed
+                            $0.summary.seconds = (clock.now - start) / .seconds(1)
+                            progress($0.summary)
+                        }
+                    } catch {
+                        shared.withLock { $0.error = $0.error ?? error }
+                        return
+                    }
+                }
             }
+            let (result, failure) = shared.withLock { ($0.summary, $0.error) }
+            summary = result
+            if let failure { throw failure }
             summary.seconds = (clock.now - start) / .seconds(1)
             try run.finish(.succeeded, counts: summary.json)
         } catch {
@@ -135,30 +151,18 @@ public struct EmbeddingJob: Sendable {
         let vector: [Float]
     }
 
-    /// Reads and embeds every claimed image on the embedder's worker threads.
+    /// Reads and embeds the claimed images on this lane's thread.
     private func embed(_ claimed: [Claimed]) -> ([Done], [(Claimed, any Error)]) {
-        final class Results: @unchecked Sendable {
-            let lock = NSLock()
-            var done: [Done] = []
-            var failed: [(Claimed, any Error)] = []
-        }
-        let results = Results()
-        let loader = options.loader, embedder = self.embedder
-        DispatchQueue.concurrentPerform(iterations: max(1, min(options.workers, claimed.count))) { worker in
-            var i = worker
-            while i < claimed.count {
-                let item = claimed[i]
-                do {
-                    guard let image = try loader.load(item.uri) else { throw ImageLoadError.network("unexpected 304") }
-                    let embedding = try embedder.embed(image.bytes)
-                    results.lock.withLock { results.done.append(Done(id: item.id, image: image, vector: embedding.vector)) }
-                } catch {
-                    results.lock.withLock { results.failed.append((item, error)) }
-                }
-                i += max(1, min(options.workers, claimed.count))
+        var done: [Done] = [], failed: [(Claimed, any Error)] = []
+        for item in claimed {
+            do {
+                guard let image = try options.loader.load(item.uri) else { throw ImageLoadError.network("unexpected 304") }
+                done.append(Done(id: item.id, image: image, vector: try embedder.embed(image.bytes).vector))
+            } catch {
+                failed.append((item, error))
             }
         }
-        return (results.done, results.failed)
+        return (done, failed)
     }
 
     private func write(_ done: [Done], on c: PGConnection) throws {

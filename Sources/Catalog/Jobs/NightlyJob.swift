@@ -22,7 +22,7 @@ public struct NightlyJob: Sendable {
     public let job: EmbeddingJob
     public init(job: EmbeddingJob) { self.job = job }
 
-    public func run(progress: (EmbeddingJobSummary) -> Void = { _ in }) throws -> NightlySummary {
+    public func run(progress: @Sendable (EmbeddingJobSummary) -> Void = { _ in }) throws -> NightlySummary {
         var summary = NightlySummary()
         var after = ""
         while true {

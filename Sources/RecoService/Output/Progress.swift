@@ -1,11 +1,12 @@
 import Catalog
 import Foundation
+import Synchronization
 
 /// Job progress on standard error: a redrawn bar on a terminal, a plain line every few seconds otherwise.
-final class ProgressReporter {
+final class ProgressReporter: Sendable {
     private let label: String
     private let terminal = isatty(STDERR_FILENO) == 1
-    private var lastLine = Date.distantPast
+    private let lastLine = Mutex(Date.distantPast)
 
     init(label: String) { self.label = label }
 
@@ -18,8 +19,11 @@ final class ProgressReporter {
             let width = 30, filled = s.total > 0 ? min(width, width * done / s.total) : width
             let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
             FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(figures)\u{1B}[K".utf8))
-        } else if Date().timeIntervalSince(lastLine) >= 5 || (done == s.total && done > 0) {
-            lastLine = Date()
+        } else if lastLine.withLock({ last in
+            guard Date().timeIntervalSince(last) >= 5 || (done == s.total && done > 0) else { return false }
+            last = Date()
+            return true
+        }) {
             Console.err("\(label): \(figures)")
         }
     }
