@@ -1,4 +1,5 @@
 import Crypto
+import Embedding
 import Foundation
 
 /// Applies numbered SQL files (`NNNN_name.sql`) in order, each in its own transaction, and records
@@ -52,16 +53,7 @@ public struct Migrator: Sendable {
     /// the executable.
     public static func locateDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
         if let dir = environment["RECO_MIGRATIONS_DIR"], !dir.isEmpty { return URL(fileURLWithPath: dir) }
-        var candidates = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath)]
-        var exe = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<5 {
-            candidates.append(exe)
-            exe = exe.deletingLastPathComponent()
-        }
-        for dir in candidates where FileManager.default.fileExists(atPath: dir.appendingPathComponent("Migrations/0001_catalog.sql").path) {
-            return dir.appendingPathComponent("Migrations")
-        }
-        return candidates[0].appendingPathComponent("Migrations")
+        return ResourceLocator.locate(folder: "Migrations", marker: "0001_catalog.sql")
     }
 
     /// Applies what is missing; returns the migrations applied now. Concurrent callers serialise

@@ -13,19 +13,7 @@ public struct ModelStore: Sendable {
         if let dir = environment["RECO_MODEL_DIR"], !dir.isEmpty {
             return ModelStore(directory: URL(fileURLWithPath: dir))
         }
-        var candidates = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath)]
-        var exe = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<5 {
-            candidates.append(exe)
-            exe = exe.deletingLastPathComponent()
-        }
-        for dir in candidates {
-            let models = dir.appendingPathComponent("models")
-            if FileManager.default.fileExists(atPath: models.appendingPathComponent("\(defaultModel).json").path) {
-                return ModelStore(directory: models)
-            }
-        }
-        return ModelStore(directory: candidates[0].appendingPathComponent("models"))
+        return ModelStore(directory: ResourceLocator.locate(folder: "models", marker: "\(defaultModel).json"))
     }
 
     public func weightsURL(_ name: String) -> URL { directory.appendingPathComponent("\(name).weights") }
