@@ -94,6 +94,8 @@ import Testing
         #expect(rerun.embedded == 36 - afterKill)
         let rows = try db.withConnection { try $0.query("SELECT item_id, count(*) AS n FROM embeddings GROUP BY item_id") }
         #expect(rows.count == 36 && rows.allSatisfy { (try? $0.int("n")) == 1 })
+        let runs = try db.withConnection { try $0.query("SELECT status FROM job_runs WHERE kind = 'backfill' ORDER BY id").map { try $0.string("status") } }
+        #expect(runs == ["interrupted", "succeeded"])
         #expect(Set(try vectors(db, model: Self.model).keys) == Set(catalog.ids))
     }
 
@@ -138,6 +140,27 @@ import Testing
         #expect(try job(db, .category("cups")).run().embedded == 3)
         #expect(try job(db, .all).run().embedded == 9)
         #expect(try job(db).run().total == 0)
+    }
+
+    @Test func imagesFromURLsAreFetchedAndCheckedWithConditionalRequests() throws {
+        let served = FileManager.default.temporaryDirectory.appendingPathComponent("reco-http-\(UUID().uuidString.prefix(6))")
+        try FileManager.default.createDirectory(at: served, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: TestCatalog.photos[1], to: served.appendingPathComponent("cup.jpg"))
+        let server = try LoopbackHTTPServer(directory: served)
+        defer { server.stop() }
+        let db = try TestDatabase.makeMigrated()
+        let csv = served.appendingPathComponent("catalog.csv")
+        try "id,image\ncup,\(server.base)/cup.jpg\nnone,\(server.base)/missing.jpg\n".write(to: csv, atomically: true, encoding: .utf8)
+        _ = try CatalogImporter(database: db).run(path: csv.path)
+        var options = EmbeddingJobOptions()
+        options.loader.retries = 0
+        let summary = try EmbeddingJob(database: db, embedder: Self.embedder, options: options).run()
+        #expect(summary.embedded == 1 && summary.failed == 1)
+        #expect(try vectors(db, model: Self.model)["cup"] == Self.embedder.embed(Data(contentsOf: TestCatalog.photos[1])).vector)
+        #expect(try EmbeddingFailure.list(database: db, model: Self.model).map(\.errorClass) == ["http_error"])
+        // The server answers 304 to the stored Last-Modified: nothing is re-embedded.
+        let nightly = try NightlyJob(job: EmbeddingJob(database: db, embedder: Self.embedder, options: options)).run()
+        #expect(nightly.scanned == 1 && nightly.changed == 0 && nightly.touched == 0 && nightly.embedding.embedded == 0)
     }
 
     func createdAt(_ db: Database) throws -> [String: Date] {

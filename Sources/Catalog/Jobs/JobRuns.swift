@@ -20,11 +20,27 @@ public struct JobRuns: Sendable {
     public init(database: Database) { self.database = database }
 
     public func start(kind: String, model: String? = nil) throws -> Run {
+        try markInterrupted()
         let id = try database.withConnection { c in
             try c.query("INSERT INTO job_runs (kind, model, host, pid) VALUES ($1, $2, $3, $4) RETURNING id",
                         [.text(kind), model.map(PGValue.text) ?? .null, .text(ProcessInfo.processInfo.hostName),
                          .int32(ProcessInfo.processInfo.processIdentifier)]).first!.int("id")
         }
         return Run(id: id, database: database)
+    }
+
+    /// Runs left `running` by a process of this host that no longer exists (killed, crashed) are
+    /// marked `interrupted`; their unfinished work is still in the queue for this run.
+    func markInterrupted() throws {
+        let host = ProcessInfo.processInfo.hostName
+        try database.withConnection(retryOnConnectionLoss: true) { c in
+            let running = try c.query("SELECT id, pid FROM job_runs WHERE status = 'running' AND host = $1 AND pid IS NOT NULL", [.text(host)])
+            for run in running {
+                let pid = pid_t(try run.int("pid"))
+                guard kill(pid, 0) != 0 && errno == ESRCH else { continue }
+                try c.execute("UPDATE job_runs SET status = 'interrupted', finished_at = now(), message = 'process ended without finishing' WHERE id = $1 AND status = 'running'",
+                              [.int64(Int64(try run.int("id")))])
+            }
+        }
     }
 }
