@@ -27,6 +27,8 @@ let package = Package(
             // The numeric kernels are ~100× slower unoptimised; the test suite runs a debug build.
             swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
+        // Ranking is pure computation: no I/O.
+        .target(name: "Ranking"),
         .target(
             name: "Catalog",
             dependencies: [
@@ -48,6 +50,10 @@ let package = Package(
             name: "EmbeddingTests",
             dependencies: ["Embedding", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "RankingTests",
+            dependencies: ["Ranking"]
         ),
         .testTarget(
             name: "CatalogTests",

@@ -1,0 +1,72 @@
+/// How image similarity and co-views are mixed.
+public struct BlendConfig: Sendable, Equatable {
+    /// w in score = w·image + (1 − w)·c·coview.
+    public var imageWeight = 0.5
+    /// k in the confidence c = n / (n + k), n = the item's co-view evidence (sessions).
+    public var confidenceK = 20.0
+    /// Results whose image cosine to a better result is at least this are near-duplicates.
+    public var duplicateCosine: Float = 0.995
+
+    public init(imageWeight: Double = 0.5, confidenceK: Double = 20) {
+        self.imageWeight = imageWeight
+        self.confidenceK = confidenceK
+    }
+}
+
+/// One recommended item, able to explain itself.
+public struct BlendedResult<ID: Hashable & Sendable>: Sendable, Equatable {
+    public let id: ID
+    /// The blended score (or, for a fallback result, the popularity share).
+    public let score: Double
+    /// Image cosine to the query item, when both have vectors.
+    public let imageScore: Double?
+    /// Co-view score scaled to [0, 1] by the query item's best co-view score.
+    public let coviewScore: Double?
+    /// Sessions that viewed both.
+    public let coviewSessions: Int
+    /// From the popular-in-category fallback (no image or co-view signal).
+    public let fallback: Bool
+}
+
+public enum Blender {
+    /// Candidates = image neighbours ∪ co-view neighbours, each scored w·image + (1 − w)·c·coview,
+    /// best first. With no co-view data this is image order; with no image neighbours, co-view order.
+    /// - evidence: the query item's co-view evidence n (sessions that viewed it).
+    public static func blend<ID>(
+        item: ID,
+        image: [(id: ID, cosine: Float)],
+        coview: [(id: ID, score: Double, sessions: Int)],
+        evidence: Int,
+        config: BlendConfig
+    ) -> [BlendedResult<ID>] {
+        let w = min(max(config.imageWeight, 0), 1)
+        let best = coview.map(\.score).max() ?? 0
+        let confidence = Double(evidence) / (Double(evidence) + config.confidenceK)
+        var imageScores: [ID: Double] = [:]
+        for n in image where n.id != item { imageScores[n.id] = Double(n.cosine) }
+        var coviewScores: [ID: (Double, Int)] = [:]
+        for n in coview where n.id != item { coviewScores[n.id] = (best > 0 ? max(0, n.score) / best : 0, n.sessions) }
+        // Without one of the signals, the other decides alone.
+        let (wi, wc) = coviewScores.isEmpty ? (1.0, 0.0) : imageScores.isEmpty ? (0.0, 1.0) : (w, (1 - w) * confidence)
+        var results: [BlendedResult<ID>] = []
+        for id in Set(imageScores.keys).union(coviewScores.keys) {
+            let i = imageScores[id], c = coviewScores[id]
+            let score = wi * (i ?? 0) + wc * (c?.0 ?? 0)
+            results.append(BlendedResult(id: id, score: score, imageScore: i, coviewScore: c?.0, coviewSessions: c?.1 ?? 0, fallback: false))
+        }
+        return results.sorted(by: order)
+    }
+
+    /// The most viewed items of the query's category, marked as a fallback.
+    public static func fallback<ID>(item: ID, popular: [(id: ID, views: Int)]) -> [BlendedResult<ID>] {
+        let total = Double(max(1, popular.map(\.views).reduce(0, +)))
+        return popular.filter { $0.id != item }.map {
+            BlendedResult(id: $0.id, score: Double($0.views) / total, imageScore: nil, coviewScore: nil, coviewSessions: 0, fallback: true)
+        }.sorted(by: order)
+    }
+
+    /// Best score first; ties by id text so answers are stable.
+    static func order<ID>(_ a: BlendedResult<ID>, _ b: BlendedResult<ID>) -> Bool {
+        a.score != b.score ? a.score > b.score : "\(a.id)" < "\(b.id)"
+    }
+}

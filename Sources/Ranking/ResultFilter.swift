@@ -1,0 +1,70 @@
+/// What a caller may ask to leave out of similar items.
+public struct ResultFilter<ID: Hashable & Sendable>: Sendable {
+    public enum Category: Sendable, Equatable {
+        case any
+        /// The query item's category.
+        case same
+        case named(String)
+    }
+
+    public var category: Category = .any
+    public var exclude: Set<ID> = []
+    /// Only items in stock (active items only, always).
+    public var inStockOnly = true
+    public var minScore: Double?
+
+    public init(category: Category = .any, exclude: Set<ID> = [], inStockOnly: Bool = true, minScore: Double? = nil) {
+        self.category = category
+        self.exclude = exclude
+        self.inStockOnly = inStockOnly
+        self.minScore = minScore
+    }
+}
+
+/// What filtering needs to know of an item.
+public struct ItemFacts: Sendable, Equatable {
+    public let category: String
+    public let active: Bool
+    public let inStock: Bool
+    /// sha256 of the image last embedded, if any.
+    public let imageHash: [UInt8]?
+
+    public init(category: String, active: Bool = true, inStock: Bool = true, imageHash: [UInt8]? = nil) {
+        self.category = category
+        self.active = active
+        self.inStock = inStock
+        self.imageHash = imageHash
+    }
+}
+
+public enum ResultFiltering {
+    /// Drops the query item itself, unknown and inactive items, out-of-stock ones (by default),
+    /// other categories, excluded ids and low scores; then collapses near-duplicates (same image
+    /// bytes, or image cosine ≥ the threshold) to the best-ranked one. Order is kept.
+    public static func apply<ID>(
+        _ results: [BlendedResult<ID>],
+        item: ID,
+        filter: ResultFilter<ID>,
+        facts: (ID) -> ItemFacts?,
+        imageCosine: (ID, ID) -> Float? = { _, _ in nil },
+        duplicateCosine: Float = 0.995
+    ) -> [BlendedResult<ID>] {
+        let queryCategory = facts(item)?.category
+        var kept: [BlendedResult<ID>] = []
+        var hashes = Set<[UInt8]>()
+        for r in results {
+            guard r.id != item, !filter.exclude.contains(r.id), let f = facts(r.id), f.active else { continue }
+            if filter.inStockOnly && !f.inStock { continue }
+            switch filter.category {
+            case .any: break
+            case .same: if f.category != queryCategory { continue }
+            case .named(let name): if f.category != name { continue }
+            }
+            if let min = filter.minScore, r.score < min { continue }
+            if let hash = f.imageHash, !hashes.insert(hash).inserted { continue }
+            if kept.contains(where: { (imageCosine($0.id, r.id) ?? -1) >= duplicateCosine }) { continue }
+            kept.append(r)
+        }
+        return kept
+    }
+}
