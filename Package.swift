@@ -28,7 +28,7 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
         // Ranking is pure computation: no I/O.
-        .target(name: "Ranking"),
+        .target(name: "Ranking", dependencies: ["COpenBLAS"]),
         .target(
             name: "Catalog",
             dependencies: [
@@ -41,7 +41,7 @@ let package = Package(
         .executableTarget(
             name: "RecoService",
             dependencies: [
-                "Embedding", "Catalog",
+                "Embedding", "Catalog", "Ranking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import Ranking
+
+struct NeighboursCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "neighbours",
+        abstract: "Exact image neighbours.",
+        subcommands: [Compute.self]
+    )
+
+    struct Compute: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Top-K cosine neighbours of every row of a raw little-endian float32 matrix (rows L2-normalised).",
+            discussion: "Writes, per row, K int32 indices then K float32 scores (little-endian) to --output."
+        )
+
+        @Option(help: "Floats per row.") var dims: Int = 1280
+        @Option(help: "Neighbours per row.") var k: Int = 100
+        @Option(help: "Worker threads (default: one per core).") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+        @Option(help: "Where to write the result (default: nowhere; use with --stats to time).") var output: String?
+        @Flag(help: "Print the time taken to standard error.") var stats = false
+        @Argument(help: "The vectors file.") var file: String
+
+        func run() throws {
+            let matrix = try reportingErrors("neighbours compute") { () throws -> VectorMatrix in
+                let data = try Data(contentsOf: URL(fileURLWithPath: file))
+                guard dims > 0, data.count % (4 * dims) == 0 else {
+                    throw ValidationError("\(file) holds \(data.count) bytes: not a whole number of \(dims)-float rows")
+                }
+                let values = data.withUnsafeBytes { raw in
+                    (0..<(data.count / 4)).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
+                }
+                return VectorMatrix(dims: dims, values: values)
+            }
+            let clock = ContinuousClock(), start = clock.now
+            let lists = ExactNeighbours.compute(matrix, k: k, workers: workers)
+            let seconds = (clock.now - start) / .seconds(1)
+            if stats { Console.err("reco-stats rows=\(matrix.count) k=\(k) seconds=\(seconds)") }
+            guard let output else { return }
+            var bytes = [UInt8]()
+            bytes.reserveCapacity(matrix.count * k * 8)
+            for list in lists {
+                let padded = list + Array(repeating: ExactNeighbours.Neighbour(index: -1, score: 0), count: max(0, k - list.count))
+                for n in padded.prefix(k) { withUnsafeBytes(of: n.index.littleEndian) { bytes += $0 } }
+                for n in padded.prefix(k) { withUnsafeBytes(of: n.score.bitPattern.littleEndian) { bytes += $0 } }
+            }
+            try reportingErrors("neighbours compute") { try Data(bytes).write(to: URL(fileURLWithPath: output)) }
+        }
+    }
+}

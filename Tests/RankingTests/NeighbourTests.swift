@@ -1,0 +1,66 @@
+import Testing
+@testable import Ranking
+
+@Suite struct NeighbourTests {
+    /// Deterministic pseudo-random unit vectors.
+    static func vectors(_ n: Int, _ d: Int, seed: UInt64 = 7) -> VectorMatrix {
+        var state = seed
+        var values = [Float](repeating: 0, count: n * d)
+        for i in 0..<n {
+            var norm: Float = 0
+            for j in 0..<d {
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                let v = Float(Int64(bitPattern: state >> 11) % 2000) / 1000 - 1
+                values[i * d + j] = v
+                norm += v * v
+            }
+            for j in 0..<d { values[i * d + j] /= norm.squareRoot() }
+        }
+        return VectorMatrix(dims: d, values: values)
+    }
+
+    /// The obvious O(n²) answer, in double precision.
+    static func bruteForce(_ m: VectorMatrix, k: Int) -> [[Int32]] {
+        (0..<m.count).map { i in
+            let a = Array(m.row(i))
+            let scored = (0..<m.count).filter { $0 != i }.map { j -> (Int32, Double) in
+                let b = m.row(j)
+                var dot = 0.0
+                for (x, y) in zip(a, b) { dot += Double(x) * Double(y) }
+                return (Int32(j), dot)
+            }
+            return scored.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.prefix(k).map(\.0)
+        }
+    }
+
+    @Test(arguments: [(1, 1, 1), (2, 7, 5), (1, 64, 1000), (3, 13, 37)])
+    func blockedEqualsBruteForce(workers: Int, rowBlock: Int, columnBlock: Int) {
+        let m = Self.vectors(150, 24)
+        let exact = ExactNeighbours.compute(m, k: 10, workers: workers, rowBlock: rowBlock, columnBlock: columnBlock)
+        #expect(exact.map { $0.map(\.index) } == Self.bruteForce(m, k: 10))
+        #expect(exact.allSatisfy { list in zip(list, list.dropFirst()).allSatisfy { $0.score >= $1.score } })
+    }
+
+    @Test func neverItselfAndAtMostTheOthers() {
+        let m = Self.vectors(5, 8)
+        let exact = ExactNeighbours.compute(m, k: 100)
+        for (i, list) in exact.enumerated() {
+            #expect(list.count == 4 && !list.contains { $0.index == Int32(i) })
+        }
+        #expect(ExactNeighbours.compute(Self.vectors(1, 8), k: 5) == [[]])
+    }
+
+    @Test func duplicatesScoreOne() {
+        var rows = (0..<4).map { Array(Self.vectors(4, 16).row($0)) }
+        rows.append(rows[2])
+        let exact = ExactNeighbours.compute(VectorMatrix(rows: rows), k: 1)
+        #expect(exact[2].first?.index == 4 && exact[4].first?.index == 2)
+        #expect(abs((exact[2].first?.score ?? 0) - 1) < 1e-5)
+    }
+
+    @Test func topKKeepsTheBestDeterministically() {
+        var t = TopK(k: 3)
+        for (s, i) in [(0.1, 1), (0.5, 2), (0.5, 3), (0.9, 4), (0.5, 0), (0.2, 5)] as [(Float, Int32)] { t.insert(s, i) }
+        #expect(t.sorted().map(\.index) == [4, 0, 2])
+    }
+}
