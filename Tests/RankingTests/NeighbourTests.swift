@@ -33,10 +33,10 @@ import Testing
         }
     }
 
-    @Test(arguments: [(1, 1, 1), (2, 7, 5), (1, 64, 1000), (3, 13, 37)])
-    func blockedEqualsBruteForce(workers: Int, rowBlock: Int, columnBlock: Int) {
+    @Test(arguments: [(1, 1), (2, 7), (1, 64), (3, 13), (2, 1000)])
+    func blockedEqualsBruteForce(workers: Int, block: Int) {
         let m = Self.vectors(150, 24)
-        let exact = ExactNeighbours.compute(m, k: 10, workers: workers, rowBlock: rowBlock, columnBlock: columnBlock)
+        let exact = ExactNeighbours.compute(m, k: 10, workers: workers, block: block)
         #expect(exact.map { $0.map(\.index) } == Self.bruteForce(m, k: 10))
         #expect(exact.allSatisfy { list in zip(list, list.dropFirst()).allSatisfy { $0.score >= $1.score } })
     }
