@@ -1,4 +1,5 @@
 import ArgumentParser
+import Catalog
 import Foundation
 import Ranking
 
@@ -28,10 +29,7 @@ struct NeighboursCommand: ParsableCommand {
                 guard dims > 0, data.count % (4 * dims) == 0 else {
                     throw ValidationError("\(file) holds \(data.count) bytes: not a whole number of \(dims)-float rows")
                 }
-                let values = data.withUnsafeBytes { raw in
-                    (0..<(data.count / 4)).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
-                }
-                return VectorMatrix(dims: dims, values: values)
+                return VectorMatrix(dims: dims, values: try VectorCodec.decode([UInt8](data)))
             }
             let clock = ContinuousClock(), start = clock.now
             let lists = ExactNeighbours.compute(matrix, k: k, workers: workers)
