@@ -74,6 +74,29 @@ import Testing
         }
     }
 
+    @Test func binaryCopyOutStreamsEveryRow() throws {
+        let c = try PGConnection(url: TestDatabase.makeEmpty())
+        try c.execute("CREATE TABLE v (id text, vec bytea, n int8, at timestamptz, note text)")
+        let when = Date(timeIntervalSince1970: 1_764_000_000.5)
+        let rows: [[PGValue]] = (0..<20_000).map { i in
+            [.text("item\(i)"), .bytea(VectorCodec.encode([Float(i), -1.5])), .int64(Int64(i)), .timestamp(when), i % 3 == 0 ? .null : .text("x")]
+        }
+        try c.copyIn(table: "v", columns: ["id", "vec", "n", "at", "note"], rows: rows)
+        var seen = 0
+        try c.copyOut("SELECT id, vec, n, at, note FROM v ORDER BY n", columns: [.text, .bytea, .int8, .timestamptz, .text]) { row in
+            #expect(row[0] == .text("item\(seen)") && row[2] == .int64(Int64(seen)))
+            #expect((try? VectorCodec.decode(row.bytes("c1"))) == [Float(seen), -1.5])
+            #expect(row[3] == .timestamp(when) && row[4] == (seen % 3 == 0 ? .null : .text("x")))
+            seen += 1
+        }
+        #expect(seen == 20_000)
+        // A failing body stops the stream with its error; the connection stays usable.
+        struct Stop: Error {}
+        #expect(throws: Stop.self) { try c.copyOut("SELECT n FROM v", columns: [.int8]) { _ in throw Stop() } }
+        #expect(try c.query("SELECT count(*) AS n FROM v").first?.int("n") == 20_000)
+        #expect(throws: PostgresError.self) { try c.copyOut("SELECT nope FROM v", columns: [.int8]) { _ in } }
+    }
+
     @Test func poolReconnectsAfterTheConnectionIsKilled() throws {
         let db = Database(url: try TestDatabase.makeEmpty())
         let pid = try db.withConnection { try $0.query("SELECT pg_backend_pid() AS p").first!.int("p") }

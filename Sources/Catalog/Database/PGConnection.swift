@@ -83,6 +83,42 @@ public final class PGConnection: @unchecked Sendable {
         }
     }
 
+    /// Streams the rows of `COPY (query) TO STDOUT (FORMAT binary)` to `body` one at a time, so a
+    /// result of any size is read in bounded memory. The binary format carries no types: give each
+    /// column's. Parameters cannot be used in COPY; `query` must be a constant statement.
+    public func copyOut(_ query: String, columns: [PGType], _ body: (PGRow) throws -> Void) throws {
+        guard let start = PQexec(handle, "COPY (\(query)) TO STDOUT (FORMAT binary)") else { throw connectionError() }
+        if PQresultStatus(start) != PGRES_COPY_OUT {
+            defer { PQclear(start) }
+            try check(start)
+            throw PostgresError(.query, "COPY did not start")
+        }
+        PQclear(start)
+        let names = columns.indices.map { "c\($0)" }
+        var decoder = BinaryCopyDecoder(types: columns.map(\.oid))
+        var failure: (any Error)?
+        while true {
+            var chunk: UnsafeMutablePointer<CChar>?
+            let length = PQgetCopyData(handle, &chunk, 0)
+            if length == -1 { break }  // done
+            if length < -1 { throw connectionError() }
+            defer { PQfreemem(chunk) }
+            guard failure == nil, let chunk else { continue }  // after an error, drain the stream
+            do {
+                if let values = try decoder.row(UnsafeRawBufferPointer(start: chunk, count: Int(length))) {
+                    try body(PGRow(columns: names, values: values))
+                }
+            } catch {
+                failure = error
+            }
+        }
+        while let result = PQgetResult(handle) {
+            defer { PQclear(result) }
+            try check(result)
+        }
+        if let failure { throw failure }
+    }
+
     private func putCopyData(_ buffer: inout [UInt8]) throws {
         let ok = buffer.withUnsafeBufferPointer { p in
             p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: p.count) { PQputCopyData(handle, $0, Int32(p.count)) }
@@ -163,6 +199,61 @@ public final class PGConnection: @unchecked Sendable {
                 let bytes = UnsafeRawBufferPointer(start: PQgetvalue(result, Int32(r), Int32(f)), count: length)
                 return try PGValue.decode(oid: types[f], bytes: bytes)
             })
+        }
+    }
+}
+
+/// Column types for `copyOut`, whose binary stream does not carry them.
+public enum PGType: Sendable {
+    case bool, int4, int8, float8, text, bytea, timestamptz, jsonb
+
+    var oid: UInt32 {
+        switch self {
+        case .bool: PGValue.OID.bool
+        case .int4: PGValue.OID.int4
+        case .int8: PGValue.OID.int8
+        case .float8: PGValue.OID.float8
+        case .text: PGValue.OID.text
+        case .bytea: PGValue.OID.bytea
+        case .timestamptz: PGValue.OID.timestamptz
+        case .jsonb: PGValue.OID.jsonb
+        }
+    }
+}
+
+/// Reads the rows of a binary COPY stream (libpq hands over one row per PQgetCopyData; the first
+/// also carries the file header).
+struct BinaryCopyDecoder {
+    let types: [UInt32]
+    private var headerSeen = false
+
+    init(types: [UInt32]) { self.types = types }
+
+    /// The row's values, or nil for the trailer.
+    mutating func row(_ bytes: UnsafeRawBufferPointer) throws -> [PGValue]? {
+        var at = 0
+        func int<T: FixedWidthInteger>(_: T.Type) throws -> T {
+            guard at + MemoryLayout<T>.size <= bytes.count else { throw PostgresError(.decoding, "truncated COPY row") }
+            defer { at += MemoryLayout<T>.size }
+            return T(bigEndian: bytes.loadUnaligned(fromByteOffset: at, as: T.self))
+        }
+        if !headerSeen {
+            guard bytes.count >= 19, Array(bytes.prefix(11)) == Array(BinaryCopyEncoder.header.prefix(11)) else {
+                throw PostgresError(.decoding, "not a binary COPY stream")
+            }
+            at = 15
+            at += Int(try int(UInt32.self))  // header extension
+            headerSeen = true
+        }
+        let fields = Int(try int(Int16.self))
+        if fields == -1 { return nil }
+        guard fields == types.count else { throw PostgresError(.decoding, "COPY row has \(fields) fields, expected \(types.count)") }
+        return try types.map { type in
+            let length = Int(try int(Int32.self))
+            if length == -1 { return .null }
+            guard length >= 0, at + length <= bytes.count else { throw PostgresError(.decoding, "truncated COPY field") }
+            defer { at += length }
+            return try PGValue.decode(oid: type, bytes: UnsafeRawBufferPointer(rebasing: bytes[at..<(at + length)]))
         }
     }
 }
