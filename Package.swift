@@ -32,7 +32,7 @@ let package = Package(
         .target(
             name: "Catalog",
             dependencies: [
-                "Embedding", "CLibPQ",
+                "Embedding", "Ranking", "CLibPQ",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CSV", package: "CSV.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -57,7 +57,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CatalogTests",
-            dependencies: ["Catalog", "Embedding"]
+            dependencies: ["Catalog", "Embedding", "Ranking"]
         ),
     ],
     swiftLanguageModes: [.v6]

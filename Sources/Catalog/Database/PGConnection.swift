@@ -18,6 +18,7 @@ public final class PGConnection: @unchecked Sendable {
         }
         handle = conn
         _ = try query("SET TIME ZONE 'UTC'")
+        _ = try query("SET client_min_messages TO warning")  // no NOTICE chatter on stderr
     }
 
     deinit { PQfinish(handle) }
@@ -57,7 +58,8 @@ public final class PGConnection: @unchecked Sendable {
         }
     }
 
-    /// Bulk-writes rows with `COPY table (columns) FROM STDIN (FORMAT binary)`.
+    /// Bulk-writes rows with `COPY table (columns) FROM STDIN (FORMAT binary)`. Binary COPY converts
+    /// nothing: each value must be exactly its column's type (int4 for integer, float8 for double…).
     public func copyIn(table: String, columns: [String], rows: [[PGValue]]) throws {
         let sql = "COPY \(table) (\(columns.joined(separator: ", "))) FROM STDIN (FORMAT binary)"
         guard let start = PQexec(handle, sql) else { throw connectionError() }

@@ -7,8 +7,29 @@ struct NeighboursCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "neighbours",
         abstract: "Exact image neighbours.",
-        subcommands: [Compute.self]
+        subcommands: [Rebuild.self, Compute.self]
     )
+
+    struct Rebuild: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Recompute the exact top-K image neighbours of every active item for the model, and replace them in the database."
+        )
+
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var model: ModelOptions
+        @Option(help: "Neighbours per item.") var k: Int = 100
+        @Flag(help: "Print the summary as JSON.") var json = false
+
+        func run() throws {
+            let summary = try reportingErrors("neighbours rebuild") {
+                var build = NeighbourBuild(database: database.makeDatabase(), model: try model.makeEmbedder().modelIdentifier)
+                build.k = k
+                build.workers = model.workers
+                return try build.run()
+            }
+            Console.out(json ? summary.json : String(format: "%d items, top %d neighbours each, in %.1f s", summary.items, summary.k, summary.seconds))
+        }
+    }
 
     struct Compute: ParsableCommand {
         static let configuration = CommandConfiguration(

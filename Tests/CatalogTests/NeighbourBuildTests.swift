@@ -1,0 +1,42 @@
+import Foundation
+import Ranking
+import Testing
+@testable import Catalog
+
+@Suite struct NeighbourBuildTests {
+    @Test func rebuildStoresEachActiveItemsExactNeighbours() throws {
+        let db = try TestDatabase.makeMigrated()
+        let catalog = try TestCatalog(count: 8)
+        _ = try CatalogImporter(database: db).run(path: catalog.csvURL.path)
+        var options = EmbeddingJobOptions()
+        options.batchSize = 4
+        _ = try EmbeddingJob(database: db, embedder: TestCatalog.embedder, options: options).run()
+        try db.withConnection { try $0.execute("UPDATE items SET active = false WHERE id = 'item007'") }
+        let model = TestCatalog.embedder.modelIdentifier
+        var build = NeighbourBuild(database: db, model: model)
+        build.k = 3
+        let summary = try build.run()
+        #expect(summary.items == 7 && summary.k == 3)
+
+        // Expected: the same computation on the vectors read back.
+        let stored = try vectors(db, model: model).filter { $0.key != "item007" }
+        let ids = stored.keys.sorted()
+        let expected = ExactNeighbours.compute(VectorMatrix(rows: ids.map { stored[$0]! }), k: 3)
+        let rows = try db.withConnection {
+            try $0.query("SELECT item_id, rank, neighbour_id, score FROM image_neighbours WHERE model = $1 ORDER BY item_id, rank", [.text(model)])
+        }
+        #expect(rows.count == 7 * 3)
+        for (i, id) in ids.enumerated() {
+            let mine = rows.filter { (try? $0.string("item_id")) == id }
+            #expect(try mine.map { try $0.string("neighbour_id") } == expected[i].map { ids[Int($0.index)] })
+            #expect(try mine.map { try $0.int("rank") } == [1, 2, 3])
+            #expect(!mine.contains { (try? $0.string("neighbour_id")) == "item007" || (try? $0.string("neighbour_id")) == id })
+        }
+        // Copies of the same photo are each other's best neighbour (cosine 1).
+        let best = try #require(rows.first { (try? $0.string("item_id")) == "item000" })
+        #expect(try best.string("neighbour_id") == "item006" && (try best.double("score")) > 0.9999)
+        // A rebuild replaces the rows rather than adding to them.
+        _ = try build.run()
+        #expect(try db.withConnection { try $0.query("SELECT count(*) AS n FROM image_neighbours").first!.int("n") } == 21)
+    }
+}
