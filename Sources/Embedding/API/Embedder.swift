@@ -17,9 +17,6 @@ public final class Embedder: Sendable {
         self.preprocessor = Preprocessor(size: network.inputSize, mode: resize)
         self.decodeOptions = DecodeOptions(maxPixels: maxPixels, minimumSize: dctScaling ? preprocessor.minimumDecodeSize : nil)
         self.modelIdentifier = "\(network.spec.name)/\(network.spec.weightsId)/\(resize.rawValue)\(network.inputSize)"
-        // Parallelism comes from one worker per core, each running whole images (see embedAll):
-        // measured 1.8× the throughput of one worker with two OpenBLAS threads.
-        BLAS.setThreads(1)
     }
 
     /// Decodes and resizes one image into network input (inputSize² × 3 bytes).

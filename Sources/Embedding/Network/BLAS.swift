@@ -12,8 +12,7 @@ enum BLAS {
                     1, a, Int32(k), b, Int32(n), 1, c, Int32(n))
     }
 
-    /// Sets OpenBLAS's own thread count. reco parallelises across images instead (one worker per
-    /// core, each with single-threaded GEMMs), which measured faster for these small matrices.
+    /// Sets OpenBLAS's own thread count (process-wide). reco parallelises across images instead.
     static func setThreads(_ count: Int) {
         openblas_set_num_threads(Int32(count))
     }
