@@ -13,8 +13,9 @@ public struct CoViewCounts: Sendable {
     /// Σ over counted sessions of the session's weight × its distinct items: all item views (for p_b).
     public private(set) var views = 0.0
     public private(set) var botSessions = 0
-    /// c_a: weighted sessions that viewed a.
+    /// c_a: weighted sessions that viewed a; and how many sessions (unweighted: the evidence n).
     public private(set) var itemWeight: [Item: Double] = [:]
+    public private(set) var itemSessions: [Item: Int32] = [:]
     /// c_ab (a < b): weighted sessions that viewed both, and how many sessions (unweighted, for support).
     public private(set) var pairWeight: [UInt64: Double] = [:]
     public private(set) var pairSessions: [UInt64: Int32] = [:]
@@ -55,6 +56,7 @@ public struct CoViewCounts: Sendable {
         let sorted = items.sorted()
         for a in sorted {
             itemWeight[a, default: 0] += w
+            itemSessions[a, default: 0] += 1
             lengths[a, default: [:]][n, default: 0] += w
         }
         for i in sorted.indices {

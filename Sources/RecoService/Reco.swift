@@ -8,7 +8,7 @@ struct Reco: ParsableCommand {
         subcommands: [
             EmbedCommand.self, ClassifyCommand.self, ModelCommand.self,
             MigrateCommand.self, ImportCommand.self, BackfillCommand.self, NightlyCommand.self, StatusCommand.self, FailuresCommand.self,
-            NeighboursCommand.self,
+            NeighboursCommand.self, CoViewsCommand.self,
         ]
     )
 }
