@@ -16,9 +16,17 @@ public struct CoViewCounts: Sendable {
     /// c_a: weighted sessions that viewed a; and how many sessions (unweighted: the evidence n).
     public private(set) var itemWeight: [Item: Double] = [:]
     public private(set) var itemSessions: [Item: Int32] = [:]
-    /// c_ab (a < b): weighted sessions that viewed both, and how many sessions (unweighted, for support).
-    public private(set) var pairWeight: [UInt64: Double] = [:]
-    public private(set) var pairSessions: [UInt64: Int32] = [:]
+    /// c_ab (a < b): weighted sessions that viewed both, and how many sessions (unweighted, for
+    /// support). One dictionary, so counting a pair is one hash lookup.
+    public private(set) var pairs: [UInt64: PairCount] = [:]
+
+    public struct PairCount: Sendable, Equatable {
+        public var weight: Double
+        public var sessions: Int32
+    }
+
+    public var pairWeight: [UInt64: Double] { pairs.mapValues(\.weight) }
+    public var pairSessions: [UInt64: Int32] { pairs.mapValues(\.sessions) }
     /// Per item, weighted sessions by length (distinct items): what E_ab needs.
     public private(set) var lengths: [Item: [Int32: Double]] = [:]
 
@@ -61,9 +69,7 @@ public struct CoViewCounts: Sendable {
         }
         for i in sorted.indices {
             for j in sorted.indices where j > i {
-                let k = Self.key(sorted[i], sorted[j])
-                pairWeight[k, default: 0] += w
-                pairSessions[k, default: 0] += 1
+                pairs[Self.key(sorted[i], sorted[j]), default: PairCount(weight: 0, sessions: 0)].add(w)
             }
         }
     }
@@ -76,14 +82,19 @@ public struct CoViewCounts: Sendable {
         sessions *= f
         views *= f
         for k in itemWeight.keys { itemWeight[k]! *= f }
-        for k in pairWeight.keys { pairWeight[k]! *= f }
+        for k in pairs.keys { pairs[k]!.weight *= f }
         for (item, hist) in lengths { lengths[item] = hist.mapValues { $0 * f } }
     }
 
     /// The normalised score of a pair that passed the support threshold.
     public func score(_ a: Item, _ b: Item, method: CoViewMethod? = nil) -> Double {
-        let k = Self.key(a, b)
-        guard let cab = pairWeight[k], let ca = itemWeight[a], let cb = itemWeight[b], cab > 0 else { return 0 }
+        guard let cab = pairs[Self.key(a, b)]?.weight else { return 0 }
+        return score(a, b, pair: cab, method: method)
+    }
+
+    /// The score when c_ab is already known.
+    func score(_ a: Item, _ b: Item, pair cab: Double, method: CoViewMethod? = nil) -> Double {
+        guard let ca = itemWeight[a], let cb = itemWeight[b], cab > 0 else { return 0 }
         switch method ?? config.method {
         case .cosine:
             return cab / (ca * cb).squareRoot()
@@ -109,16 +120,28 @@ public struct CoViewCounts: Sendable {
     /// Each item's top-M co-view neighbours by the configured method, from pairs with at least
     /// `minSupport` sessions, best first (ties by item index), with each pair's session count.
     public func neighbours() -> [Item: [CoViewNeighbour]] {
-        var lists: [Item: [CoViewNeighbour]] = [:]
-        for (k, support) in pairSessions where Int(support) >= config.minSupport {
+        // Items are dense indices: per-item lists live in an array, not a dictionary of arrays.
+        let size = Int((itemWeight.keys.max() ?? -1) + 1)
+        var lists = [[CoViewNeighbour]](repeating: [], count: size)
+        for (k, pair) in pairs where Int(pair.sessions) >= config.minSupport {
             let (a, b) = Self.items(of: k)
+            let support = Int(pair.sessions)
             // Scored from each side: the expected-count method is not symmetric.
-            lists[a, default: []].append(CoViewNeighbour(item: b, score: score(a, b), sessions: Int(support)))
-            lists[b, default: []].append(CoViewNeighbour(item: a, score: score(b, a), sessions: Int(support)))
+            lists[Int(a)].append(CoViewNeighbour(item: b, score: score(a, b, pair: pair.weight), sessions: support))
+            lists[Int(b)].append(CoViewNeighbour(item: a, score: score(b, a, pair: pair.weight), sessions: support))
         }
-        return lists.mapValues { list in
-            Array(list.sorted { $0.score != $1.score ? $0.score > $1.score : $0.item < $1.item }.prefix(config.topM))
+        var result: [Item: [CoViewNeighbour]] = [:]
+        for (i, list) in lists.enumerated() where !list.isEmpty {
+            result[Item(i)] = Array(list.sorted { $0.score != $1.score ? $0.score > $1.score : $0.item < $1.item }.prefix(config.topM))
         }
+        return result
+    }
+}
+
+extension CoViewCounts.PairCount {
+    mutating func add(_ w: Double) {
+        weight += w
+        sessions += 1
     }
 }
 
