@@ -27,8 +27,7 @@ public struct CatalogImporter: Sendable {
         var summary = ImportSummary()
         var batch: [CatalogRecord] = []
         var seen = Set<String>()
-        let run = try JobRuns(database: database).start(kind: "import-catalog")
-        do {
+        return try JobRuns(database: database).record(kind: "import-catalog", counts: \.json, partial: { summary.json }) {
             try RecordReader.read(path: path, format: format ?? .guess(path)) { line, row in
                 summary.read += 1
                 do throws(RowError) {
@@ -46,12 +45,8 @@ public struct CatalogImporter: Sendable {
             }
             try write(batch, into: &summary)
             if deactivateMissing { summary.deactivated = try deactivate(except: seen) }
-            try run.finish(.succeeded, counts: summary.json)
-        } catch {
-            try? run.finish(.failed, counts: summary.json, message: "\(error)")
-            throw error
+            return summary
         }
-        return summary
     }
 
     private func write(_ records: [CatalogRecord], into summary: inout ImportSummary) throws {
@@ -116,8 +111,7 @@ public struct ViewImporter: Sendable {
     public func run(path: String, format: InputFormat? = nil, onBadRow: (RowError) -> Void = { _ in }) throws -> ImportSummary {
         var summary = ImportSummary()
         var batch: [ViewEvent] = []
-        let run = try JobRuns(database: database).start(kind: "import-views")
-        do {
+        return try JobRuns(database: database).record(kind: "import-views", counts: \.json, partial: { summary.json }) {
             try RecordReader.read(path: path, format: format ?? .guess(path)) { line, row in
                 summary.read += 1
                 do throws(RowError) {
@@ -134,12 +128,8 @@ public struct ViewImporter: Sendable {
             }
             try append(batch)
             summary.inserted += batch.count
-            try run.finish(.succeeded, counts: summary.json)
-        } catch {
-            try? run.finish(.failed, counts: summary.json, message: "\(error)")
-            throw error
+            return summary
         }
-        return summary
     }
 
     public func append(_ events: [ViewEvent]) throws {

@@ -26,8 +26,7 @@ public struct CoViewBuild: Sendable {
 
     public func run() throws -> CoViewBuildSummary {
         let clock = ContinuousClock(), start = clock.now
-        let run = try JobRuns(database: database).start(kind: "coviews")
-        do {
+        return try JobRuns(database: database).record(kind: "coviews", counts: \.json) {
             var summary = CoViewBuildSummary()
             var index: [String: Int32] = [:], names: [String] = []
             var grouper = SessionGrouper(counts: CoViewCounts(config: config, asOf: asOf ?? Date()))
@@ -83,11 +82,7 @@ public struct CoViewBuild: Sendable {
                 }
             }
             summary.seconds = (clock.now - start) / .seconds(1)
-            try run.finish(.succeeded, counts: summary.json)
             return summary
-        } catch {
-            try? run.finish(.failed, counts: "{}", message: "\(error)")
-            throw error
         }
     }
 

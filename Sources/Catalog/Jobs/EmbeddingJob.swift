@@ -47,9 +47,12 @@ public struct EmbeddingJob: Sendable {
     public func run(kind: String = "backfill", progress: @Sendable (EmbeddingJobSummary) -> Void = { _ in }) throws -> EmbeddingJobSummary {
         let started = Date()
         let clock = ContinuousClock(), start = clock.now
-        let run = try JobRuns(database: database).start(kind: kind, model: model)
         var summary = EmbeddingJobSummary()
-        do {
+        let partial = { () -> String in
+            summary.seconds = (clock.now - start) / .seconds(1)
+            return summary.json
+        }
+        return try JobRuns(database: database).record(kind: kind, model: model, counts: \.json, partial: partial) {
             if options.selection.marksItems { try markSelected() }
             summary.total = try countWork(runStart: started)
             progress(summary)
@@ -77,13 +80,8 @@ public struct EmbeddingJob: Sendable {
             summary = result
             if let failure { throw failure }
             summary.seconds = (clock.now - start) / .seconds(1)
-            try run.finish(.succeeded, counts: summary.json)
-        } catch {
-            summary.seconds = (clock.now - start) / .seconds(1)
-            try? run.finish(.failed, counts: summary.json, message: "\(error)")
-            throw error
+            return summary
         }
-        return summary
     }
 
     // MARK: - SQL
@@ -133,9 +131,9 @@ public struct EmbeddingJob: Sendable {
                 let claimed = try c.query("""
                     SELECT i.id, ii.uri FROM items i JOIN item_images ii ON ii.item_id = i.id
                     WHERE \(condition)
-                    ORDER BY i.id LIMIT \(max(1, options.batchSize))
+                    ORDER BY i.id LIMIT $\(params.count + 1)
                     FOR UPDATE OF ii SKIP LOCKED
-                    """, params).map { Claimed(id: try $0.string("id"), uri: try $0.string("uri")) }
+                    """, params + [.int64(Int64(max(1, options.batchSize)))]).map { Claimed(id: try $0.string("id"), uri: try $0.string("uri")) }
                 if claimed.isEmpty { return (0, 0) }
                 let (done, failures) = embed(claimed)
                 try write(done, on: c)

@@ -19,6 +19,21 @@ public struct JobRuns: Sendable {
     public let database: Database
     public init(database: Database) { self.database = database }
 
+    /// Runs `body` as a recorded job: a `running` row first, then `succeeded` with `counts(result)`,
+    /// or `failed` with `partial()` (what was done before the error) and the error's message.
+    public func record<T>(kind: String, model: String? = nil, counts: (T) -> String, partial: () -> String = { "{}" },
+                          _ body: () throws -> T) throws -> T {
+        let run = try start(kind: kind, model: model)
+        do {
+            let value = try body()
+            try run.finish(.succeeded, counts: counts(value))
+            return value
+        } catch {
+            try? run.finish(.failed, counts: partial(), message: "\(error)")
+            throw error
+        }
+    }
+
     public func start(kind: String, model: String? = nil) throws -> Run {
         try markInterrupted()
         let id = try database.withConnection { c in

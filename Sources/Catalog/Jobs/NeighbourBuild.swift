@@ -24,8 +24,7 @@ public struct NeighbourBuild: Sendable {
 
     public func run() throws -> NeighbourBuildSummary {
         let clock = ContinuousClock(), start = clock.now
-        let run = try JobRuns(database: database).start(kind: "neighbours", model: model)
-        do {
+        return try JobRuns(database: database).record(kind: "neighbours", model: model, counts: \.json) {
             let (ids, matrix) = try loadVectors()
             let lists = ExactNeighbours.compute(matrix, k: k, workers: workers)
             var rows: [[PGValue]] = []
@@ -46,12 +45,7 @@ public struct NeighbourBuild: Sendable {
                         """, [.text(model), .int32(Int32(k)), .int32(Int32(ids.count)), .float64(seconds)])
                 }
             }
-            let summary = NeighbourBuildSummary(items: ids.count, k: k, seconds: (clock.now - start) / .seconds(1))
-            try run.finish(.succeeded, counts: summary.json)
-            return summary
-        } catch {
-            try? run.finish(.failed, counts: "{}", message: "\(error)")
-            throw error
+            return NeighbourBuildSummary(items: ids.count, k: k, seconds: (clock.now - start) / .seconds(1))
         }
     }
 
