@@ -1,14 +1,14 @@
 import ArgumentParser
 
 @main
-struct Reco: ParsableCommand {
+struct Reco: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reco",
         abstract: "Product recommendations from image embeddings and co-views.",
         subcommands: [
             EmbedCommand.self, ClassifyCommand.self, ModelCommand.self,
             MigrateCommand.self, ImportCommand.self, BackfillCommand.self, NightlyCommand.self, StatusCommand.self, FailuresCommand.self,
-            NeighboursCommand.self, CoViewsCommand.self,
+            NeighboursCommand.self, CoViewsCommand.self, ServeCommand.self,
         ]
     )
 }

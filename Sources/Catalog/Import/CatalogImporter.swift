@@ -132,9 +132,10 @@ public struct ViewImporter: Sendable {
         }
     }
 
-    public func append(_ events: [ViewEvent]) throws {
+    /// One COPY: all the events are stored, or none.
+    public func append(_ events: [ViewEvent], retryOnConnectionLoss: Bool = false) throws {
         guard !events.isEmpty else { return }
-        try database.withConnection { c in
+        try database.withConnection(retryOnConnectionLoss: retryOnConnectionLoss) { c in
             try c.copyIn(table: "view_events", columns: ["session_id", "item_id", "viewed_at"],
                          rows: events.map { [.text($0.sessionID), .text($0.itemID), .timestamp($0.viewedAt)] })
         }

@@ -95,3 +95,18 @@ public enum ISO8601 {
         date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 }
+
+extension ViewEvent {
+    /// A JSON array of `{session_id, item_id, viewed_at}` objects (the ingest endpoint's body).
+    /// All or nothing: the first bad element is reported by its position (1-based).
+    public static func parseBatch(_ data: Data) throws(RowError) -> [ViewEvent] {
+        guard let value = try? JSONDecoder().decode(JSONValue.self, from: data) else {
+            throw RowError(line: 0, "the body is not valid JSON")
+        }
+        guard case .array(let elements) = value else { throw RowError(line: 0, "the body must be a JSON array of view events") }
+        return try elements.enumerated().map { (i, element) throws(RowError) in
+            guard let fields = element.objectFields else { throw RowError(line: i + 1, "not a JSON object") }
+            return try ViewEvent(fields: fields, line: i + 1)
+        }
+    }
+}

@@ -121,9 +121,7 @@ public enum RecordReader {
         guard let value = try? JSONDecoder().decode(JSONValue.self, from: data) else {
             return .failure(RowError(line: line, "not valid JSON"))
         }
-        guard case .object(let dict) = value else { return .failure(RowError(line: line, "not a JSON object")) }
-        var fields: [String: FieldValue] = [:]
-        for (key, value) in dict { fields[key.lowercased()] = value.field }
+        guard let fields = value.objectFields else { return .failure(RowError(line: line, "not a JSON object")) }
         return .success(fields)
     }
 }
@@ -153,6 +151,14 @@ indirect enum JSONValue: Decodable, Sendable {
         case .array(let a): "[" + a.map(\.text).joined(separator: ",") + "]"
         case .object(let o): "{" + o.keys.sorted().map { JSONText.string($0) + ":" + o[$0]!.text }.joined(separator: ",") + "}"
         }
+    }
+
+    /// An object's members as input fields (names lower-cased), nil if not an object.
+    var objectFields: [String: FieldValue]? {
+        guard case .object(let dict) = self else { return nil }
+        var fields: [String: FieldValue] = [:]
+        for (key, value) in dict { fields[key.lowercased()] = value.field }
+        return fields
     }
 
     var field: FieldValue {

@@ -1,0 +1,94 @@
+import Foundation
+import Ranking
+
+/// What changes when the data `/similar` serves changes: compared on every refresh, so the full
+/// reload runs only when something was written.
+public struct ServingVersion: Sendable, Equatable {
+    public var model: String?
+    public var items = 0
+    public var itemsUpdated: Date?
+    public var imageNeighboursBuilt: Date?
+    public var coviewsBuilt: Date?
+
+    /// When the newest of the parts was written.
+    public var dataTime: Date? { [itemsUpdated, imageNeighboursBuilt, coviewsBuilt].compactMap { $0 }.max() }
+}
+
+/// Reads a `ServingCatalog` snapshot from PostgreSQL: items and image facts, the model's image
+/// neighbours, co-view neighbours and evidence, each streamed with binary COPY.
+public struct ServingCatalogLoader: Sendable {
+    public let database: Database
+    /// nil: the model of the most recent neighbour build.
+    public let model: String?
+
+    public init(database: Database, model: String? = nil) {
+        self.database = database
+        self.model = model
+    }
+
+    public func version() throws -> ServingVersion {
+        try database.withConnection(retryOnConnectionLoss: true) { try version($0) }
+    }
+
+    /// The snapshot, with the version read in the same transaction (so it describes exactly it).
+    public func load() throws -> (ServingCatalog, ServingVersion) {
+        try database.withConnection(retryOnConnectionLoss: true) { c in
+            try c.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+            defer { _ = try? c.execute("ROLLBACK") }
+            let version = try self.version(c)
+            var items: [ServingCatalog.Item] = [], index: [String: Int32] = [:]
+            try c.copyOut("""
+                SELECT i.id, i.title, i.category, i.active, i.in_stock, i.image_uri, im.content_sha256
+                FROM items i LEFT JOIN item_images im ON im.item_id = i.id ORDER BY i.id
+                """, columns: [.text, .text, .text, .bool, .bool, .text, .bytea]) { row in
+                let id = try row.string("c0")
+                index[id] = Int32(items.count)
+                items.append(ServingCatalog.Item(
+                    id: id, title: try row.string("c1"), imageURI: try row.optionalString("c5"),
+                    facts: ItemFacts(category: try row.string("c2"), active: try row.bool("c3"), inStock: try row.bool("c4"),
+                                     imageHash: try row.optionalBytes("c6"))))
+            }
+            var image = [[ServingCatalog.ImageNeighbour]](repeating: [], count: items.count)
+            if let model = version.model {
+                // COPY takes no parameters: the model goes through a temporary table.
+                try c.execute("CREATE TEMP TABLE serving_model (model text) ON COMMIT DROP")
+                try c.execute("INSERT INTO serving_model VALUES ($1)", [.text(model)])
+                try c.copyOut("""
+                    SELECT item_id, neighbour_id, score FROM image_neighbours
+                    WHERE model = (SELECT model FROM serving_model) ORDER BY item_id, rank
+                    """, columns: [.text, .text, .float8]) { row in
+                    guard let a = index[try row.string("c0")], let b = index[try row.string("c1")] else { return }
+                    image[Int(a)].append(.init(item: b, cosine: Float(try row.double("c2"))))
+                }
+            }
+            var coview = [[ServingCatalog.CoViewNeighbour]](repeating: [], count: items.count)
+            try c.copyOut("SELECT item_id, neighbour_id, score, sessions FROM coview_neighbours ORDER BY item_id, rank",
+                          columns: [.text, .text, .float8, .int4]) { row in
+                guard let a = index[try row.string("c0")], let b = index[try row.string("c1")] else { return }
+                coview[Int(a)].append(.init(item: b, score: try row.double("c2"), sessions: Int32(try row.int("c3"))))
+            }
+            var evidence = [Int32](repeating: 0, count: items.count)
+            try c.copyOut("SELECT item_id, sessions FROM coview_items", columns: [.text, .int4]) { row in
+                if let a = index[try row.string("c0")] { evidence[Int(a)] = Int32(try row.int("c1")) }
+            }
+            let catalog = ServingCatalog(model: version.model, items: items, imageNeighbours: image,
+                                         coviewNeighbours: coview, evidence: evidence)
+            return (catalog, version)
+        }
+    }
+
+    private func version(_ c: PGConnection) throws -> ServingVersion {
+        let model = try self.model ?? newestModel(c)
+        let row = try c.query("""
+            SELECT (SELECT count(*) FROM items) AS items, (SELECT max(updated_at) FROM items) AS updated,
+                   (SELECT built_at FROM image_neighbour_builds WHERE model = $1) AS image_built,
+                   (SELECT built_at FROM coview_builds) AS coviews_built
+            """, [model.map(PGValue.text) ?? .null], prepare: true)[0]
+        return ServingVersion(model: model, items: try row.int("items"), itemsUpdated: try row.optionalDate("updated"),
+                              imageNeighboursBuilt: try row.optionalDate("image_built"), coviewsBuilt: try row.optionalDate("coviews_built"))
+    }
+
+    private func newestModel(_ c: PGConnection) throws -> String? {
+        try c.query("SELECT model FROM image_neighbour_builds ORDER BY built_at DESC LIMIT 1", prepare: true).first?.string("model")
+    }
+}

@@ -1,0 +1,114 @@
+/// One immutable snapshot of everything `/similar` needs, held in memory by the service: the
+/// items, each item's precomputed image neighbours and co-view neighbours, co-view evidence and
+/// category popularity. Items are addressed by a dense index; ids are text only at the edges.
+public struct ServingCatalog: Sendable {
+    public struct Item: Sendable, Equatable {
+        public let id: String
+        public let title: String
+        public let imageURI: String?
+        public let facts: ItemFacts
+
+        public init(id: String, title: String = "", imageURI: String? = nil, facts: ItemFacts) {
+            self.id = id
+            self.title = title
+            self.imageURI = imageURI
+            self.facts = facts
+        }
+    }
+
+    public struct ImageNeighbour: Sendable, Equatable {
+        public let item: Int32
+        public let cosine: Float
+        public init(item: Int32, cosine: Float) { self.item = item; self.cosine = cosine }
+    }
+
+    public struct CoViewNeighbour: Sendable, Equatable {
+        public let item: Int32
+        public let score: Double
+        public let sessions: Int32
+        public init(item: Int32, score: Double, sessions: Int32) { self.item = item; self.score = score; self.sessions = sessions }
+    }
+
+    /// The model identifier the image neighbours were computed with (nil: none yet).
+    public let model: String?
+    public let items: [Item]
+    private let index: [String: Int32]
+    /// Per item, best first.
+    private let imageNeighbours: [[ImageNeighbour]]
+    private let coviewNeighbours: [[CoViewNeighbour]]
+    /// Per item, sessions that viewed it.
+    private let evidence: [Int32]
+    public let itemsWithImageNeighbours: Int
+    public let itemsWithCoViews: Int
+    /// Per category, its active items by sessions that viewed them, most first.
+    private let popularByCategory: [String: [(id: Int32, views: Int)]]
+
+    /// Lists are indexed like `items`; missing trailing lists are empty.
+    public init(model: String?, items: [Item], imageNeighbours: [[ImageNeighbour]], coviewNeighbours: [[CoViewNeighbour]], evidence: [Int32]) {
+        self.model = model
+        self.items = items
+        var index: [String: Int32] = [:]
+        index.reserveCapacity(items.count)
+        for (i, item) in items.enumerated() { index[item.id] = Int32(i) }
+        self.index = index
+        func padded<T>(_ lists: [[T]]) -> [[T]] { lists + Array(repeating: [], count: max(0, items.count - lists.count)) }
+        self.imageNeighbours = padded(imageNeighbours)
+        self.coviewNeighbours = padded(coviewNeighbours)
+        self.itemsWithImageNeighbours = imageNeighbours.reduce(0) { $0 + ($1.isEmpty ? 0 : 1) }
+        self.itemsWithCoViews = coviewNeighbours.reduce(0) { $0 + ($1.isEmpty ? 0 : 1) }
+        let views = evidence + Array(repeating: 0, count: max(0, items.count - evidence.count))
+        self.evidence = views
+        var popular: [String: [(id: Int32, views: Int)]] = [:]
+        for (i, item) in items.enumerated() where item.facts.active && views[i] > 0 {
+            popular[item.facts.category, default: []].append((Int32(i), Int(views[i])))
+        }
+        // Enough for any page of results after filtering; ties by index (stable answers).
+        self.popularByCategory = popular.mapValues { list in
+            Array(list.sorted { $0.views != $1.views ? $0.views > $1.views : $0.id < $1.id }.prefix(500))
+        }
+    }
+
+    public static let empty = ServingCatalog(model: nil, items: [], imageNeighbours: [], coviewNeighbours: [], evidence: [])
+
+    public func index(of id: String) -> Int32? { index[id] }
+    public func item(_ i: Int32) -> Item { items[Int(i)] }
+
+    /// The item's similar items: image ∪ co-view neighbours blended, or its category's most viewed
+    /// items when it has neither signal; then filtered and paged.
+    public func similar(to item: Int32, filter: ResultFilter<Int32>, config: BlendConfig, offset: Int, limit: Int) -> SimilarAnswer {
+        let i = Int(item)
+        let image = imageNeighbours[i].map { (id: $0.item, cosine: $0.cosine) }
+        let coview = coviewNeighbours[i].map { (id: $0.item, score: $0.score, sessions: Int($0.sessions)) }
+        let fallback = image.isEmpty && coview.isEmpty
+        let candidates = fallback
+            ? Blender.fallback(item: item, popular: popularByCategory[items[i].facts.category] ?? [])
+            : Blender.blend(item: item, image: image, coview: coview, evidence: Int(evidence[i]), config: config)
+        let kept = ResultFiltering.apply(candidates, item: item, filter: filter, facts: { items[Int($0)].facts },
+                                         imageCosine: nearDuplicateCosine(threshold: config.duplicateCosine),
+                                         duplicateCosine: config.duplicateCosine)
+        let page = Array(kept.dropFirst(offset).prefix(limit))
+        return SimilarAnswer(results: page, fallback: fallback, evidence: Int(evidence[i]))
+    }
+
+    /// Image cosine of a pair when it is at least `threshold`, read from the precomputed lists:
+    /// they are sorted, so only their short head can hold a near-duplicate.
+    private func nearDuplicateCosine(threshold: Float) -> (Int32, Int32) -> Float? {
+        { a, b in
+            for list in [imageNeighbours[Int(a)], imageNeighbours[Int(b)]] {
+                for n in list {
+                    guard n.cosine >= threshold else { break }
+                    if n.item == a || n.item == b { return n.cosine }
+                }
+            }
+            return nil
+        }
+    }
+}
+
+public struct SimilarAnswer: Sendable, Equatable {
+    public let results: [BlendedResult<Int32>]
+    /// True when the results are the category's popular items (no image or co-view signal).
+    public let fallback: Bool
+    /// The query item's co-view evidence (sessions that viewed it).
+    public let evidence: Int
+}

@@ -1,0 +1,48 @@
+import Catalog
+import Foundation
+import Logging
+import NIOPosix
+import ServiceLifecycle
+
+/// Keeps the served snapshot fresh: every `interval` it asks PostgreSQL for the data's version
+/// and reloads the snapshot when it changed. When PostgreSQL is unreachable the old snapshot
+/// keeps serving and readiness says "degraded".
+struct CatalogRefresher: Service {
+    let loader: ServingCatalogLoader
+    let state: ServingState
+    let interval: Duration
+    let metrics: ServiceMetrics
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            await refreshOnce()
+            try? await Task.sleep(for: interval)
+        }
+    }
+
+    func refreshOnce() async {
+        do {
+            let loader = self.loader
+            let version = try await NIOThreadPool.singleton.runIfActive { try loader.version() }
+            if state.setDatabaseUp(true) { logger.info("database reachable") }
+            if version != state.snapshot?.version {
+                let clock = ContinuousClock(), start = clock.now
+                let (catalog, loaded) = try await NIOThreadPool.singleton.runIfActive { try loader.load() }
+                state.install(.init(catalog: catalog, version: loaded, loadedAt: Date()))
+                logger.info("catalog loaded", metadata: [
+                    "items": "\(catalog.items.count)", "model": "\(loaded.model ?? "none")",
+                    "with_image_neighbours": "\(catalog.itemsWithImageNeighbours)", "with_coviews": "\(catalog.itemsWithCoViews)",
+                    "seconds": "\(((clock.now - start) / .seconds(1)).formatted(.number.precision(.fractionLength(2))))",
+                ])
+            }
+        } catch let error as PostgresError where error.isConnectionLoss {
+            if state.setDatabaseUp(false) { logger.warning("database unreachable; serving the last snapshot", metadata: ["error": "\(error)"]) }
+        } catch {
+            // The database answers but the data cannot be read (e.g. not migrated): say so every time.
+            state.setDatabaseUp(true)
+            logger.error("cannot load the catalog; serving the last snapshot", metadata: ["error": "\(error)"])
+        }
+        metrics.update(state)
+    }
+}

@@ -1,0 +1,77 @@
+import ArgumentParser
+import Catalog
+import Foundation
+import Hummingbird
+import Logging
+import Ranking
+
+/// `reco serve`: the HTTP service.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve similar items, view-event ingest, health and metrics over HTTP."
+    )
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "Address to bind (default: RECO_HOST, else 127.0.0.1).")
+    var host: String = ProcessInfo.processInfo.environment["RECO_HOST"] ?? "127.0.0.1"
+
+    @Option(help: "Port (default: RECO_PORT, else 8080; 0 picks a free one).")
+    var port: Int = Int(ProcessInfo.processInfo.environment["RECO_PORT"] ?? "") ?? 8080
+
+    @Option(help: "Model identifier to serve (default: the one of the newest neighbour build).")
+    var modelID: String?
+
+    @Option(help: "Seconds between checks for new data in PostgreSQL.")
+    var refreshSeconds: Double = 10
+
+    @Option(help: "Default image weight w in w·image + (1 − w)·c·coview.")
+    var imageWeight: Double = BlendConfig().imageWeight
+
+    @Option(help: "k in the co-view confidence c = n / (n + k).")
+    var confidenceK: Double = BlendConfig().confidenceK
+
+    @Option(help: "Largest accepted request body, in bytes.")
+    var maxBodyBytes: Int = 1 << 20
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error (default: LOG_LEVEL, else info).")
+    var logLevel: String = ProcessInfo.processInfo.environment["LOG_LEVEL"] ?? "info"
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535") }
+        guard refreshSeconds > 0 else { throw ValidationError("--refresh-seconds must be positive") }
+        guard (0...1).contains(imageWeight) else { throw ValidationError("--image-weight must be from 0 to 1") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level '\(logLevel)'") }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "reco.serve")
+        let metrics = ServiceMetrics.bootstrap()
+        let db = database.makeDatabase()
+        let state = ServingState()
+        let refresher = CatalogRefresher(loader: ServingCatalogLoader(database: db, model: modelID), state: state,
+                                         interval: .milliseconds(Int(refreshSeconds * 1000)), metrics: metrics, logger: logger)
+        let token = ProcessInfo.processInfo.environment["RECO_INGEST_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        let router = ServiceRouter.make(
+            state: state, metrics: metrics,
+            similar: SimilarRoute(state: state, blend: BlendConfig(imageWeight: imageWeight, confidenceK: confidenceK)),
+            events: ViewEventsRoute(database: db, state: state, token: token, maxBodyBytes: maxBodyBytes))
+        var app = Application(
+            router: router,
+            configuration: .init(address: .hostname(host, port: port), serverName: "reco"),
+            onServerRunning: { channel in
+                // One line on standard output that scripts and tests wait for.
+                Console.out("reco serve: listening on http://\(host):\(channel.localAddress?.port ?? port)")
+            },
+            logger: logger)
+        app.addServices(refresher)
+        try await app.runService()
+    }
+}

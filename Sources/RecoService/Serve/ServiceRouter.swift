@@ -1,0 +1,19 @@
+import Hummingbird
+
+/// Every route of `reco serve` (docs: Resources/openapi.yaml).
+enum ServiceRouter {
+    static func make(state: ServingState, metrics: ServiceMetrics, similar: SimilarRoute, events: ViewEventsRoute) -> Router<BasicRequestContext> {
+        let router = Router()
+        let health = HealthRoutes(state: state, metrics: metrics)
+        // Request logs carry Hummingbird's request id; per request only at debug level (hot path).
+        router.add(middleware: LogRequestsMiddleware(.debug))
+        router.add(middleware: MetricsMiddleware())
+        router.get("/items/:id/similar") { request, context in try similar.handle(request, context: context) }
+        router.post("/events/views") { request, context in try await events.handle(request, context: context) }
+        router.get("/healthz") { request, context in health.healthz(request, context: context) }
+        router.get("/readyz") { request, context in health.readyz(request, context: context) }
+        router.get("/metrics") { request, context in health.metrics(request, context: context) }
+        router.get("/openapi.yaml") { request, context in health.openAPI(request, context: context) }
+        return router
+    }
+}

@@ -1,0 +1,32 @@
+import Catalog
+import Foundation
+import Ranking
+import Synchronization
+
+/// The snapshot the service answers from, swapped whole when a refresh loads a new one, and
+/// whether the database answered the last time it was asked.
+final class ServingState: Sendable {
+    struct Snapshot: Sendable {
+        let catalog: ServingCatalog
+        let version: ServingVersion
+        let loadedAt: Date
+    }
+
+    private let current = Mutex<Snapshot?>(nil)
+    /// nil until first asked.
+    private let databaseReachable = Mutex<Bool?>(nil)
+
+    var snapshot: Snapshot? { current.withLock { $0 } }
+    var databaseUp: Bool { databaseReachable.withLock { $0 } ?? false }
+
+    func install(_ snapshot: Snapshot) { current.withLock { $0 = snapshot } }
+
+    /// Returns whether this changed the recorded state (to log transitions once).
+    @discardableResult
+    func setDatabaseUp(_ up: Bool) -> Bool {
+        databaseReachable.withLock { old in
+            defer { old = up }
+            return old != up
+        }
+    }
+}
