@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+@testable import Catalog
+
+/// PostgreSQL stopped under a running service, then started again: on a private cluster
+/// (ops/pg with its own folder and port), so the other suites' database stays up.
+@Suite(.serialized) struct ServiceResilienceTests {
+    struct Cluster {
+        let environment: [String: String]
+        init() {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("reco-resilience-pg-\(UUID().uuidString.prefix(6))").path
+            environment = ["RECO_PG_DIR": dir, "RECO_PG_PORT": "\(56000 + Int.random(in: 0..<2000))"]
+        }
+
+        @discardableResult
+        func pg(_ verb: String) throws -> String {
+            // Output to a file, not a pipe: the server that `start` leaves running inherits it.
+            let process = Process()
+            let output = FileManager.default.temporaryDirectory.appendingPathComponent("reco-pg-\(UUID().uuidString.prefix(8)).out")
+            FileManager.default.createFile(atPath: output.path, contents: nil)
+            defer { try? FileManager.default.removeItem(at: output) }
+            process.executableURL = TestCatalog.projectRoot.appendingPathComponent("ops/pg")
+            process.arguments = [verb]
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            process.standardOutput = try FileHandle(forWritingTo: output)
+            try process.run()
+            process.waitUntilExit()
+            let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+            guard process.terminationStatus == 0 else { throw TestFailure("ops/pg \(verb) failed: \(text)") }
+            return text.split(separator: "\n").last.map(String.init) ?? ""
+        }
+    }
+
+    @Test func keepsAnsweringWhilePostgresIsDownAndRecovers() async throws {
+        let cluster = Cluster()
+        defer { _ = try? cluster.pg("destroy") }
+        let url = try cluster.pg("start")
+        let db = try ServiceCatalog.make(on: url)
+        let service = try ServiceProcess(databaseURL: db.url)
+        _ = try await service.eventually("/readyz") { try $0.json()["status"] as? String == "ready" }
+        let events = ServiceCatalog.viewsJSON([("s1", ["a1", "b1"])])
+        let json = ["Content-Type": "application/json"]
+        #expect(try await service.request("/events/views", method: "POST", body: events, headers: json).status == 202)
+
+        try cluster.pg("stop")
+        let degraded = try await service.eventually("/readyz") { try $0.json()["status"] as? String == "degraded" }
+        #expect(degraded.status == 200)
+        #expect(try degraded.json()["database"] as? String == "down")
+        let similar = try await service.get("/items/a1/similar")
+        #expect(similar.status == 200)
+        #expect(try #require(try similar.json()["results"] as? [[String: Any]]).first?["item_id"] as? String == "a2")
+        let refused = try await service.request("/events/views", method: "POST", body: events, headers: json)
+        #expect(refused.status == 503)
+        #expect(refused.headers["retry-after"] != nil)
+
+        try cluster.pg("start")
+        _ = try await service.eventually("/readyz") { try $0.json()["status"] as? String == "ready" }
+        #expect(try await service.request("/events/views", method: "POST", body: events, headers: json).status == 202)
+        // Exactly the two accepted batches are stored; the refused one is not.
+        #expect(try db.withConnection(retryOnConnectionLoss: true) { try $0.query("SELECT count(*) AS n FROM view_events")[0].int("n") } == 4)
+        #expect(service.stop() == 0)
+        #expect(service.log.contains("database unreachable"))
+    }
+}
