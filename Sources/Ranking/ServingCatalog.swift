@@ -16,11 +16,8 @@ public struct ServingCatalog: Sendable {
         }
     }
 
-    public struct ImageNeighbour: Sendable, Equatable {
-        public let item: Int32
-        public let cosine: Float
-        public init(item: Int32, cosine: Float) { self.item = item; self.cosine = cosine }
-    }
+    /// An image neighbour: its item index and cosine.
+    public typealias ImageNeighbour = ExactNeighbours.Neighbour
 
     public struct CoViewNeighbour: Sendable, Equatable {
         public let item: Int32
@@ -77,7 +74,7 @@ public struct ServingCatalog: Sendable {
     /// items when it has neither signal; then filtered and paged.
     public func similar(to item: Int32, filter: ResultFilter<Int32>, config: BlendConfig, offset: Int, limit: Int) -> SimilarAnswer {
         let i = Int(item)
-        let image = imageNeighbours[i].map { (id: $0.item, cosine: $0.cosine) }
+        let image = imageNeighbours[i].map { (id: $0.index, cosine: $0.score) }
         let coview = coviewNeighbours[i].map { (id: $0.item, score: $0.score, sessions: Int($0.sessions)) }
         let fallback = image.isEmpty && coview.isEmpty
         let candidates = fallback
@@ -96,8 +93,8 @@ public struct ServingCatalog: Sendable {
         { a, b in
             for list in [imageNeighbours[Int(a)], imageNeighbours[Int(b)]] {
                 for n in list {
-                    guard n.cosine >= threshold else { break }
-                    if n.item == a || n.item == b { return n.cosine }
+                    guard n.score >= threshold else { break }
+                    if n.index == a || n.index == b { return n.score }
                 }
             }
             return nil

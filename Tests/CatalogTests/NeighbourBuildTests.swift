@@ -39,4 +39,41 @@ import Testing
         _ = try build.run()
         #expect(try db.withConnection { try $0.query("SELECT count(*) AS n FROM image_neighbours").first!.int("n") } == 21)
     }
+
+    /// The incremental update after some vectors changed and an item arrived leaves exactly the
+    /// lists a full rebuild would, rewriting only some of them.
+    @Test func incrementalUpdateEqualsAFullRebuild() throws {
+        let db = try TestDatabase.makeMigrated()
+        var state: UInt64 = 11
+        func vector() -> [Float] {
+            (0..<6).map { _ in
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                return Float((state >> 33) % 1000) / 1000
+            }
+        }
+        let items = (0..<40).map { ServiceCatalog.Item(id: String(format: "v%02d", $0), category: "c", vector: vector()) }
+        try ServiceCatalog.write(items, to: db)
+        var build = NeighbourBuild(database: db, model: ServiceCatalog.model)
+        build.k = 4
+        _ = try build.run()
+        try ServiceCatalog.write([.init(id: "v03", category: "c", vector: vector()), .init(id: "v17", category: "c", vector: vector()),
+                                  .init(id: "v40", category: "c", vector: vector())], to: db)
+        var update = NeighbourUpdate(database: db, model: ServiceCatalog.model)
+        update.overlap = 0
+        let summary = try update.run()
+        #expect(summary.changed == 3 && !summary.full && summary.items == 41)
+        #expect(summary.rewritten >= 3 && summary.rewritten < 41)
+        func lists() throws -> [String] {
+            try db.withConnection {
+                try $0.query("SELECT item_id, rank, neighbour_id, score FROM image_neighbours ORDER BY item_id, rank").map {
+                    "\(try $0.string("item_id")) \(try $0.int("rank")) \(try $0.string("neighbour_id")) \(String(format: "%.5f", try $0.double("score")))"
+                }
+            }
+        }
+        let incremental = try lists()
+        #expect(incremental.count == 41 * 4)
+        #expect(try update.run().changed == 0)  // nothing new since
+        _ = try build.run()
+        #expect(try lists() == incremental)
+    }
 }

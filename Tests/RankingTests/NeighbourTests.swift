@@ -64,3 +64,32 @@ import Testing
         #expect(t.sorted().map(\.index) == [4, 0, 2])
     }
 }
+
+@Suite struct IncrementalNeighbourTests {
+    /// Lists after changing `changed` rows and appending `added` new ones, incrementally, must
+    /// equal a full rebuild of the new matrix.
+    @Test(arguments: [(0, 3), (5, 0), (4, 4), (40, 10)])
+    func incrementalEqualsFullRebuild(changedCount: Int, added: Int) {
+        let n = 160, d = 16, k = 8
+        let before = NeighbourTests.vectors(n, d, seed: 3)
+        let old = ExactNeighbours.compute(before, k: k)
+        let fresh = NeighbourTests.vectors(changedCount + added, d, seed: 99)
+        var values = before.values
+        // Changed rows move a lot (different seed): the hard case, lists lose them.
+        for (i, row) in stride(from: 7, to: 7 + 3 * changedCount, by: 3).enumerated() {
+            values.replaceSubrange((row * d)..<((row + 1) * d), with: fresh.row(i))
+        }
+        for i in changedCount..<(changedCount + added) { values += fresh.row(i) }
+        let after = VectorMatrix(dims: d, values: values)
+        let changed = Set(stride(from: 7, to: 7 + 3 * changedCount, by: 3).map(Int32.init) + (n..<(n + added)).map(Int32.init))
+        let lists = old + Array(repeating: [], count: added)
+        let updates = IncrementalNeighbours.update(after, changed: changed, lists: lists, k: k, workers: 2)
+        let merged = lists.indices.map { updates[Int32($0)] ?? lists[$0] }
+        let full = ExactNeighbours.compute(after, k: k)
+        #expect(merged.map { $0.map(\.index) } == full.map { $0.map(\.index) })
+        for (a, b) in zip(merged.joined(), full.joined()) { #expect(abs(a.score - b.score) < 1e-5) }
+        // A few changes rewrite a few lists, not all of them.
+        if changed.count <= 8 { #expect(updates.count < n + added) }
+        #expect(Set(updates.keys).isSuperset(of: changed))
+    }
+}

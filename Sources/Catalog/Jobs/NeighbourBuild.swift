@@ -23,51 +23,77 @@ public struct NeighbourBuild: Sendable {
     }
 
     public func run() throws -> NeighbourBuildSummary {
+        try JobRuns(database: database).record(kind: "neighbours", model: model, counts: \.json) { try build() }
+    }
+
+    /// The full pass, unrecorded (`NeighbourUpdate` falls back to it).
+    func build() throws -> NeighbourBuildSummary {
         let clock = ContinuousClock(), start = clock.now
-        return try JobRuns(database: database).record(kind: "neighbours", model: model, counts: \.json) {
-            let (ids, matrix) = try loadVectors()
-            let lists = ExactNeighbours.compute(matrix, k: k, workers: workers)
-            var rows: [[PGValue]] = []
-            rows.reserveCapacity(ids.count * k)
-            for (i, list) in lists.enumerated() {
-                for (rank, n) in list.enumerated() {
-                    rows.append([.text(model), .text(ids[i]), .int32(Int32(rank + 1)), .text(ids[Int(n.index)]), .float64(Double(n.score))])
-                }
+        let loaded = try loadVectors()
+        let lists = ExactNeighbours.compute(loaded.matrix, k: k, workers: workers)
+        try write(lists.enumerated().map { (Int32($0.offset), $0.element) }, of: loaded, replacingAll: true, seconds: (clock.now - start) / .seconds(1))
+        return NeighbourBuildSummary(items: loaded.ids.count, k: k, seconds: (clock.now - start) / .seconds(1))
+    }
+
+    /// Stores lists (by row of `loaded`): all of the model's (a rebuild) or only those given (an
+    /// update), and records that vectors up to the load are reflected, in one transaction.
+    func write(_ lists: [(row: Int32, list: [ExactNeighbours.Neighbour])], of loaded: LoadedVectors, replacingAll: Bool, seconds: Double) throws {
+        var rows: [[PGValue]] = []
+        rows.reserveCapacity(lists.count * k)
+        for (row, list) in lists {
+            for (rank, n) in list.enumerated() {
+                rows.append([.text(model), .text(loaded.ids[Int(row)]), .int32(Int32(rank + 1)), .text(loaded.ids[Int(n.index)]), .float64(Double(n.score))])
             }
-            let seconds = (clock.now - start) / .seconds(1)
-            try database.withConnection { c in
-                try c.transaction {
-                    try c.execute("DELETE FROM image_neighbours WHERE model = $1", [.text(model)])
-                    try c.copyIn(table: "image_neighbours", columns: ["model", "item_id", "rank", "neighbour_id", "score"], rows: rows)
-                    try c.execute("""
-                        INSERT INTO image_neighbour_builds (model, k, items, seconds) VALUES ($1, $2, $3, $4)
-                        ON CONFLICT (model) DO UPDATE SET k = EXCLUDED.k, items = EXCLUDED.items, seconds = EXCLUDED.seconds, built_at = now()
-                        """, [.text(model), .int32(Int32(k)), .int32(Int32(ids.count)), .float64(seconds)])
-                }
-            }
-            return NeighbourBuildSummary(items: ids.count, k: k, seconds: (clock.now - start) / .seconds(1))
         }
+        try database.withConnection { c in
+            try c.transaction {
+                if replacingAll {
+                    try c.execute("DELETE FROM image_neighbours WHERE model = $1", [.text(model)])
+                } else {
+                    try c.execute("CREATE TEMP TABLE rewritten (item_id text PRIMARY KEY) ON COMMIT DROP")
+                    try c.copyIn(table: "rewritten", columns: ["item_id"], rows: lists.map { [.text(loaded.ids[Int($0.row)])] })
+                    try c.execute("DELETE FROM image_neighbours n USING rewritten r WHERE n.model = $1 AND n.item_id = r.item_id", [.text(model)])
+                }
+                try c.copyIn(table: "image_neighbours", columns: ["model", "item_id", "rank", "neighbour_id", "score"], rows: rows)
+                try c.execute("""
+                    INSERT INTO image_neighbour_builds (model, k, items, seconds, vectors_through) VALUES ($1, $2, $3, $4, $5)
+                    ON CONFLICT (model) DO UPDATE SET k = EXCLUDED.k, items = EXCLUDED.items, seconds = EXCLUDED.seconds,
+                        vectors_through = EXCLUDED.vectors_through, built_at = now()
+                    """, [.text(model), .int32(Int32(k)), .int32(Int32(loaded.ids.count)), .float64(seconds), .timestamp(loaded.asOf)])
+            }
+        }
+    }
+
+    struct LoadedVectors {
+        var ids: [String] = []
+        var matrix: VectorMatrix
+        /// When each vector was written.
+        var written: [Date] = []
+        /// The database's time when the read began: later writes are not in it.
+        var asOf: Date
     }
 
     /// Active items' vectors for the model, in item id order. COPY takes no parameters, so the
     /// model is passed through a temporary table rather than spliced into the SQL.
-    func loadVectors() throws -> ([String], VectorMatrix) {
+    func loadVectors() throws -> LoadedVectors {
         try database.withConnection { c in
             try c.transaction {
+                let asOf = try c.query("SELECT now() AS t")[0].date("t")
                 try c.execute("CREATE TEMP TABLE wanted_model (model text) ON COMMIT DROP")
                 try c.execute("INSERT INTO wanted_model VALUES ($1)", [.text(model)])
-                var ids: [String] = [], values: [Float] = [], dims = 0
+                var ids: [String] = [], values: [Float] = [], written: [Date] = [], dims = 0
                 try c.copyOut("""
-                    SELECT e.item_id, e.vector FROM embeddings e JOIN items i ON i.id = e.item_id
+                    SELECT e.item_id, e.vector, e.created_at FROM embeddings e JOIN items i ON i.id = e.item_id
                     WHERE i.active AND e.model = (SELECT model FROM wanted_model) ORDER BY e.item_id
-                    """, columns: [.text, .bytea]) { row in
+                    """, columns: [.text, .bytea, .timestamptz]) { row in
                     let vector = try VectorCodec.decode(row.bytes("c1"))
                     if dims == 0 { dims = vector.count }
                     guard vector.count == dims else { throw PostgresError(.decoding, "vector of \(vector.count) floats among \(dims)-d ones") }
                     ids.append(try row.string("c0"))
                     values += vector
+                    written.append(try row.date("c2"))
                 }
-                return (ids, VectorMatrix(dims: max(dims, 1), values: values))
+                return LoadedVectors(ids: ids, matrix: VectorMatrix(dims: max(dims, 1), values: values), written: written, asOf: asOf)
             }
         }
     }

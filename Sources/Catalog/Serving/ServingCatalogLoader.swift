@@ -48,19 +48,8 @@ public struct ServingCatalogLoader: Sendable {
                     facts: ItemFacts(category: try row.string("c2"), active: try row.bool("c3"), inStock: try row.bool("c4"),
                                      imageHash: try row.optionalBytes("c6"))))
             }
-            var image = [[ServingCatalog.ImageNeighbour]](repeating: [], count: items.count)
-            if let model = version.model {
-                // COPY takes no parameters: the model goes through a temporary table.
-                try c.execute("CREATE TEMP TABLE serving_model (model text) ON COMMIT DROP")
-                try c.execute("INSERT INTO serving_model VALUES ($1)", [.text(model)])
-                try c.copyOut("""
-                    SELECT item_id, neighbour_id, score FROM image_neighbours
-                    WHERE model = (SELECT model FROM serving_model) ORDER BY item_id, rank
-                    """, columns: [.text, .text, .float8]) { row in
-                    guard let a = index[try row.string("c0")], let b = index[try row.string("c1")] else { return }
-                    image[Int(a)].append(.init(item: b, cosine: Float(try row.double("c2"))))
-                }
-            }
+            let image = try version.model.map { try ImageNeighbourLists.read(c, model: $0, index: index) }
+                ?? Array(repeating: [], count: items.count)
             var coview = [[ServingCatalog.CoViewNeighbour]](repeating: [], count: items.count)
             try c.copyOut("SELECT item_id, neighbour_id, score, sessions FROM coview_neighbours ORDER BY item_id, rank",
                           columns: [.text, .text, .float8, .int4]) { row in

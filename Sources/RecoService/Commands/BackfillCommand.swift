@@ -8,6 +8,8 @@ struct JobOptions: ParsableArguments {
     @Option(help: "Items claimed per transaction.") var batch: Int = 32
     @Option(help: "Seconds before a failed image is retried (doubles per attempt, at most a week).") var retryAfter: Double = 3600
     @Flag(help: "Print the summary as JSON.") var json = false
+    @Flag(inversion: .prefixedNo, help: "Bring the image neighbours up to date afterwards (a full rebuild after a model change).")
+    var neighbours = true
 
     func jobOptions(selection: WorkSelection, workers: Int) -> EmbeddingJobOptions {
         var o = EmbeddingJobOptions()
@@ -16,6 +18,16 @@ struct JobOptions: ParsableArguments {
         o.workers = workers
         o.retryAfter = retryAfter
         return o
+    }
+
+    /// After a job that wrote vectors: the incremental neighbour update, reported on its own line.
+    func updateNeighbours(_ database: Database, model: String, workers: Int, embedded: Int) throws {
+        guard neighbours, embedded > 0 else { return }
+        var update = NeighbourUpdate(database: database, model: model)
+        update.workers = workers
+        let s = try reportingErrors("neighbours update") { try update.run() }
+        Console.out(json ? s.json : String(format: "neighbours: %d changed, %d lists rewritten of %d%@ in %.1f s",
+                                           s.changed, s.rewritten, s.items, s.full ? " (full rebuild)" : "", s.seconds))
     }
 }
 
@@ -52,16 +64,18 @@ struct BackfillCommand: ParsableCommand {
     func run() throws {
         let selection = try selection()
         let progress = ProgressReporter(label: "backfill")
-        let summary = try reportingErrors("backfill") {
-            let embeddingJob = EmbeddingJob(database: database.makeDatabase(), embedder: try model.makeEmbedder(),
+        let db = database.makeDatabase()
+        let (summary, modelID) = try reportingErrors("backfill") {
+            let embeddingJob = EmbeddingJob(database: db, embedder: try model.makeEmbedder(),
                                             options: job.jobOptions(selection: selection, workers: model.workers))
             defer { progress.finish() }
-            return try embeddingJob.run(progress: progress.update)
+            return (try embeddingJob.run(progress: progress.update), embeddingJob.embedder.modelIdentifier)
         }
         Console.out(job.json ? summary.json : String(format: "embedded %d of %d images in %.1f s (%.1f images/s), %d failed",
                                                      summary.embedded, summary.total, summary.seconds,
                                                      summary.seconds > 0 ? Double(summary.embedded + summary.failed) / summary.seconds : 0,
                                                      summary.failed))
+        try job.updateNeighbours(db, model: modelID, workers: model.workers, embedded: summary.embedded)
     }
 }
 
@@ -77,14 +91,16 @@ struct NightlyCommand: ParsableCommand {
 
     func run() throws {
         let progress = ProgressReporter(label: "nightly")
-        let summary = try reportingErrors("nightly") {
-            let embeddingJob = EmbeddingJob(database: database.makeDatabase(), embedder: try model.makeEmbedder(),
+        let db = database.makeDatabase()
+        let (summary, modelID) = try reportingErrors("nightly") {
+            let embeddingJob = EmbeddingJob(database: db, embedder: try model.makeEmbedder(),
                                             options: job.jobOptions(selection: .pending, workers: model.workers))
             defer { progress.finish() }
-            return try NightlyJob(job: embeddingJob).run(progress: progress.update)
+            return (try NightlyJob(job: embeddingJob).run(progress: progress.update), embeddingJob.embedder.modelIdentifier)
         }
         Console.out(job.json ? summary.json : String(format: "scanned %d images: %d changed, %d touched; embedded %d, %d failed (%.1f s)",
                                                      summary.scanned, summary.changed, summary.touched, summary.embedding.embedded,
                                                      summary.embedding.failed, summary.embedding.seconds))
+        try job.updateNeighbours(db, model: modelID, workers: model.workers, embedded: summary.embedding.embedded)
     }
 }

@@ -7,7 +7,7 @@ struct NeighboursCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "neighbours",
         abstract: "Exact image neighbours.",
-        subcommands: [Rebuild.self, Compute.self]
+        subcommands: [Rebuild.self, Update.self, Compute.self]
     )
 
     struct Rebuild: ParsableCommand {
@@ -18,16 +18,40 @@ struct NeighboursCommand: ParsableCommand {
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var model: ModelOptions
         @Option(help: "Neighbours per item.") var k: Int = 100
+        @Option(help: "Model identifier of the stored vectors (default: the one of --model, which is then loaded).")
+        var modelID: String?
         @Flag(help: "Print the summary as JSON.") var json = false
 
         func run() throws {
             let summary = try reportingErrors("neighbours rebuild") {
-                var build = NeighbourBuild(database: database.makeDatabase(), model: try model.makeEmbedder().modelIdentifier)
+                var build = NeighbourBuild(database: database.makeDatabase(), model: try modelID ?? model.makeEmbedder().modelIdentifier)
                 build.k = k
                 build.workers = model.workers
                 return try build.run()
             }
             Console.out(json ? summary.json : String(format: "%d items, top %d neighbours each, in %.1f s", summary.items, summary.k, summary.seconds))
+        }
+    }
+
+    struct Update: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Bring the stored image neighbours up to date with vectors written since the last build or update (exact; rewrites only lists that change)."
+        )
+
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var model: ModelOptions
+        @Option(help: "Model identifier of the stored vectors (default: the one of --model, which is then loaded).")
+        var modelID: String?
+        @Flag(help: "Print the summary as JSON.") var json = false
+
+        func run() throws {
+            let s = try reportingErrors("neighbours update") {
+                var update = NeighbourUpdate(database: database.makeDatabase(), model: try modelID ?? model.makeEmbedder().modelIdentifier)
+                update.workers = model.workers
+                return try update.run()
+            }
+            Console.out(json ? s.json : String(format: "%d changed, %d lists rewritten of %d%@ in %.1f s",
+                                               s.changed, s.rewritten, s.items, s.full ? " (full rebuild)" : "", s.seconds))
         }
     }
 

@@ -1,0 +1,114 @@
+import COpenBLAS
+import Foundation
+import Synchronization
+
+/// Exact top-K lists kept up to date when some vectors are new or changed, without recomputing
+/// everything: the changed rows are multiplied against all rows (|changed| × N, not N × N); each
+/// changed item gets a fresh list, and each other item takes the changed items that now beat its
+/// weakest entry. An item whose list held a changed item whose score fell below that list's old
+/// minimum (something unseen might now outrank it), or whose list is short of K, is recomputed
+/// in full, so the result equals a full rebuild.
+public enum IncrementalNeighbours {
+    public typealias Neighbour = ExactNeighbours.Neighbour
+
+    /// - lists: the current lists, by row of `m` (rows without one: empty).
+    /// - Returns: the new list of every row whose list changed.
+    public static func update(
+        _ m: VectorMatrix, changed: Set<Int32>, lists: [[Neighbour]], k: Int,
+        workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) -> [Int32: [Neighbour]] {
+        let n = m.count
+        guard n > 1, k > 0, !changed.isEmpty else { return [:] }
+        precondition(lists.count == n, "one list per row")
+        let kk = min(k, n - 1)
+        // Per unchanged row: the score a candidate must reach; per changed row, the rows holding it.
+        let floor: [Float] = lists.map { $0.count < kk ? -.infinity : $0.last!.score }
+        var isChanged = [Bool](repeating: false, count: n)
+        for c in changed { isChanged[Int(c)] = true }
+        var heldBy: [Int32: [Int32]] = [:], holds: [Int32: Set<Int32>] = [:]
+        for (j, list) in lists.enumerated() where !isChanged[j] {
+            for e in list where isChanged[Int(e.index)] {
+                heldBy[e.index, default: []].append(Int32(j))
+                holds[Int32(j), default: []].insert(e.index)
+            }
+        }
+        let rows = changed.sorted()
+        var result: [Int32: [Neighbour]] = [:]
+        // candidates[j]: changed rows with their new score to j, where they matter to j.
+        var candidates: [Int32: [Neighbour]] = [:]
+        scan(m, rows: rows, workers: workers) { [isChanged, heldBy] c, scores in
+            var heap = TopK(k: kk)
+            for j in 0..<n where j != Int(c) && scores[j] >= heap.threshold { heap.insert(scores[j], Int32(j)) }
+            let fresh = heap.sorted().map { Neighbour(index: $0.index, score: $0.score) }
+            var mine: [(Int32, Neighbour)] = []
+            for j in 0..<n where !isChanged[j] && scores[j] >= floor[j] { mine.append((Int32(j), Neighbour(index: c, score: scores[j]))) }
+            // Holders below their floor: needed to tell that they must be recomputed.
+            for j in heldBy[c] ?? [] where scores[Int(j)] < floor[Int(j)] { mine.append((j, Neighbour(index: c, score: scores[Int(j)]))) }
+            return (fresh, mine)
+        } collect: { c, fresh, mine in
+            result[c] = fresh
+            for (j, e) in mine { candidates[j, default: []].append(e) }
+        }
+        var recompute: [Int32] = []
+        for (j, cands) in candidates {
+            let old = lists[Int(j)]
+            let held = holds[j] ?? []
+            // Exact only if every held changed row still reaches the old minimum, and the list was full.
+            if old.count < kk || cands.contains(where: { held.contains($0.index) && $0.score < floor[Int(j)] }) {
+                recompute.append(j)
+                continue
+            }
+            let merged = (old.filter { !isChanged[Int($0.index)] } + cands)
+                .sorted { $0.score != $1.score ? $0.score > $1.score : $0.index < $1.index }
+            let list = Array(merged.prefix(kk))
+            if list != old { result[j] = list }
+        }
+        scan(m, rows: recompute.sorted(), workers: workers) { r, scores in
+            var heap = TopK(k: kk)
+            for j in 0..<n where j != Int(r) && scores[j] >= heap.threshold { heap.insert(scores[j], Int32(j)) }
+            return (heap.sorted().map { Neighbour(index: $0.index, score: $0.score) }, [(Int32, Neighbour)]())
+        } collect: { r, fresh, _ in
+            result[r] = fresh
+        }
+        return result
+    }
+
+    /// Computes the similarities of `rows` to every row in chunks (SGEMM, one worker per core,
+    /// single-threaded BLAS), hands each row's scores to `work` on a worker, and `collect`s the
+    /// outcome in row order on the caller's thread.
+    static func scan<T: Sendable>(
+        _ m: VectorMatrix, rows: [Int32], workers: Int, chunk: Int = 64,
+        work: @Sendable (Int32, UnsafeBufferPointer<Float>) -> ([Neighbour], [T]),
+        collect: (Int32, [Neighbour], [T]) -> Void
+    ) {
+        guard !rows.isEmpty else { return }
+        openblas_set_num_threads(1)
+        let n = m.count, d = m.dims
+        let chunks = stride(from: 0, to: rows.count, by: chunk).map { Array(rows[$0..<min(rows.count, $0 + chunk)]) }
+        let outcomes = Mutex([Int: [([Neighbour], [T])]]())
+        let next = Mutex(0)
+        m.values.withUnsafeBufferPointer { values in
+            nonisolated(unsafe) let x = values.baseAddress!
+            DispatchQueue.concurrentPerform(iterations: max(1, min(workers, chunks.count))) { _ in
+                let a = UnsafeMutablePointer<Float>.allocate(capacity: chunk * d)
+                let s = UnsafeMutablePointer<Float>.allocate(capacity: chunk * n)
+                defer { a.deallocate(); s.deallocate() }
+                while true {
+                    let t = next.withLock { v in defer { v += 1 }; return v }
+                    if t >= chunks.count { break }
+                    let part = chunks[t]
+                    for (i, r) in part.enumerated() { (a + i * d).update(from: x + Int(r) * d, count: d) }
+                    // s[part × n] = A · Xᵀ
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(part.count), Int32(n), Int32(d),
+                                1, a, Int32(d), x, Int32(d), 0, s, Int32(n))
+                    let done = part.enumerated().map { i, r in work(r, UnsafeBufferPointer(start: s + i * n, count: n)) }
+                    outcomes.withLock { $0[t] = done }
+                }
+            }
+        }
+        let all = outcomes.withLock { $0 }
+        for t in chunks.indices {
+            for (r, outcome) in zip(chunks[t], all[t]!) { collect(r, outcome.0, outcome.1) }
+        }
+    }
+}
