@@ -18,7 +18,7 @@ import Testing
     @Test func rawCounts() {
         let c = Self.counts()
         #expect(c.sessions == 4 && c.views == 9)
-        #expect(c.itemWeight == [1: 3, 2: 3, 3: 2, 4: 1])
+        #expect(c.itemWeight == [0, 3, 3, 2, 1])
         #expect(c.pairWeight[CoViewCounts.key(2, 1)] == 2 && c.pairWeight[CoViewCounts.key(1, 3)] == 1)
         #expect(c.pairSessions[CoViewCounts.key(3, 2)] == 2)
     }
@@ -85,5 +85,24 @@ import Testing
         #expect(g.counts.sessions == 3)
         #expect(g.counts.pairWeight == [CoViewCounts.key(1, 2): 1, CoViewCounts.key(2, 3): 1])
         #expect(g.counts.itemWeight[1] == 2)  // viewed twice in session a: counted once
+    }
+}
+
+@Suite struct CoViewDeltaTests {
+    /// A session that grew, removed as it was and added as it is, leaves what counting it
+    /// once as it is would.
+    @Test func removingAndReAddingASessionEqualsCountingItOnce() {
+        let t0 = CoViewTests.now, t1 = t0.addingTimeInterval(600)
+        var grown = CoViewCounts(asOf: t1)
+        grown.add(session: [1, 2], lastViewedAt: t0)
+        grown.add(session: [1, 2, 3], lastViewedAt: t1)
+        grown.add(session: [1, 2], lastViewedAt: t0, removing: true)
+        var once = CoViewCounts(asOf: t1)
+        once.add(session: [1, 2, 3], lastViewedAt: t1)
+        #expect(abs(grown.sessions - once.sessions) < 1e-12)
+        #expect(grown.itemSessions == once.itemSessions)
+        #expect(grown.pairSessions == once.pairSessions)
+        for (k, w) in once.pairWeight { #expect(abs(grown.pairWeight[k]! - w) < 1e-12) }
+        #expect(abs(grown.expected(1, 3) - once.expected(1, 3)) < 1e-12)
     }
 }

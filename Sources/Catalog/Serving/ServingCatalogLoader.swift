@@ -71,7 +71,7 @@ public struct ServingCatalogLoader: Sendable {
         let row = try c.query("""
             SELECT (SELECT count(*) FROM items) AS items, (SELECT max(updated_at) FROM items) AS updated,
                    (SELECT built_at FROM image_neighbour_builds WHERE model = $1) AS image_built,
-                   (SELECT built_at FROM coview_builds) AS coviews_built
+                   (SELECT updated_at FROM coview_builds) AS coviews_built
             """, [model.map(PGValue.text) ?? .null], prepare: true)[0]
         return ServingVersion(model: model, items: try row.int("items"), itemsUpdated: try row.optionalDate("updated"),
                               imageNeighboursBuilt: try row.optionalDate("image_built"), coviewsBuilt: try row.optionalDate("coviews_built"))

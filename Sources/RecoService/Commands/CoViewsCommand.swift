@@ -9,32 +9,61 @@ struct CoViewsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "coviews",
         abstract: "Co-view statistics from view events.",
-        subcommands: [Rebuild.self]
+        subcommands: [Rebuild.self, Update.self]
     )
 
     struct Rebuild: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Recount co-views from every view event and replace the stored co-view neighbours."
+            abstract: "Recount co-views from every view event and replace the stored counts and co-view neighbours."
         )
 
         @OptionGroup var database: DatabaseOptions
-        @Option(help: "cosine, jaccard, lift or expected.") var method: CoViewMethod = .cosine
-        @Option(help: "Sessions with more distinct items are bots, ignored.") var maxSessionItems: Int = 200
-        @Option(help: "Half-life of a session's weight, in days.") var halfLifeDays: Double = 30
-        @Option(help: "Minimum sessions a pair needs.") var minSupport: Int = 2
-        @Option(help: "Neighbours kept per item.") var top: Int = 100
-        @Flag(help: "Print the summary as JSON.") var json = false
+        @OptionGroup var options: CoViewOptions
 
         func run() throws {
             var build = CoViewBuild(database: database.makeDatabase())
-            build.config.method = method
-            build.config.maxSessionItems = maxSessionItems
-            build.config.halfLife = halfLifeDays * 86_400
-            build.config.minSupport = minSupport
-            build.config.topM = top
-            let summary = try reportingErrors("coviews rebuild") { try build.run() }
-            Console.out(json ? summary.json : String(format: "%d events, %.1f weighted sessions (%d bots ignored), %d items, %d pairs kept, in %.1f s",
-                                                     summary.events, summary.sessions, summary.botSessions, summary.items, summary.pairs, summary.seconds))
+            build.config = options.config
+            let s = try reportingErrors("coviews rebuild") { try build.run() }
+            Console.out(options.json ? s.json : String(format: "%d events, %.1f weighted sessions (%d bots ignored), %d items, %d pairs, in %.1f s",
+                                                       s.events, s.sessions, s.botSessions, s.items, s.pairs, s.seconds))
         }
+    }
+
+    struct Update: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add the view events written since the last rebuild or update to the stored counts, and recompute the lists they change.",
+            discussion: "With no rebuild yet, or options different from the stored ones, this runs the full recount."
+        )
+
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var options: CoViewOptions
+
+        func run() throws {
+            var update = CoViewUpdate(database: database.makeDatabase())
+            update.config = options.config
+            let s = try reportingErrors("coviews update") { try update.run() }
+            Console.out(options.json ? s.json : String(format: "%d new events in %d sessions, %d lists recomputed%@, in %.1f s",
+                                                       s.newEvents, s.sessions, s.relisted, s.full ? " (full recount)" : "", s.seconds))
+        }
+    }
+}
+
+/// How co-views are counted and scored (stored with the counts; an update must match).
+struct CoViewOptions: ParsableArguments {
+    @Option(help: "cosine, jaccard, lift or expected.") var method: CoViewMethod = .cosine
+    @Option(help: "Sessions with more distinct items are bots, ignored.") var maxSessionItems: Int = 200
+    @Option(help: "Half-life of a session's weight, in days.") var halfLifeDays: Double = 30
+    @Option(help: "Minimum sessions a pair needs.") var minSupport: Int = 2
+    @Option(help: "Neighbours kept per item.") var top: Int = 100
+    @Flag(help: "Print the summary as JSON.") var json = false
+
+    var config: CoViewConfig {
+        var c = CoViewConfig()
+        c.method = method
+        c.maxSessionItems = maxSessionItems
+        c.halfLife = halfLifeDays * 86_400
+        c.minSupport = minSupport
+        c.topM = top
+        return c
     }
 }
