@@ -22,22 +22,19 @@ import Testing
         let stored = try vectors(db, model: model).filter { $0.key != "item007" }
         let ids = stored.keys.sorted()
         let expected = ExactNeighbours.compute(VectorMatrix(rows: ids.map { stored[$0]! }), k: 3)
-        let rows = try db.withConnection {
-            try $0.query("SELECT item_id, rank, neighbour_id, score FROM image_neighbours WHERE model = $1 ORDER BY item_id, rank", [.text(model)])
-        }
-        #expect(rows.count == 7 * 3)
+        let lists = try storedLists(db, model: model)
+        #expect(lists.count == 7)
         for (i, id) in ids.enumerated() {
-            let mine = rows.filter { (try? $0.string("item_id")) == id }
-            #expect(try mine.map { try $0.string("neighbour_id") } == expected[i].map { ids[Int($0.index)] })
-            #expect(try mine.map { try $0.int("rank") } == [1, 2, 3])
-            #expect(!mine.contains { (try? $0.string("neighbour_id")) == "item007" || (try? $0.string("neighbour_id")) == id })
+            let mine = try #require(lists[id])
+            #expect(mine.map(\.id) == expected[i].map { ids[Int($0.index)] })
+            #expect(!mine.contains { $0.id == "item007" || $0.id == id })
         }
         // Copies of the same photo are each other's best neighbour (cosine 1).
-        let best = try #require(rows.first { (try? $0.string("item_id")) == "item000" })
-        #expect(try best.string("neighbour_id") == "item006" && (try best.double("score")) > 0.9999)
+        let best = try #require(lists["item000"]?.first)
+        #expect(best.id == "item006" && best.score > 0.9999)
         // A rebuild replaces the rows rather than adding to them.
         _ = try build.run()
-        #expect(try db.withConnection { try $0.query("SELECT count(*) AS n FROM image_neighbours").first!.int("n") } == 21)
+        #expect(try db.withConnection { try $0.query("SELECT count(*) AS n FROM image_neighbours").first!.int("n") } == 7)
     }
 
     /// The incremental update after some vectors changed and an item arrived leaves exactly the
@@ -64,10 +61,8 @@ import Testing
         #expect(summary.changed == 3 && !summary.full && summary.items == 41)
         #expect(summary.rewritten >= 3 && summary.rewritten < 41)
         func lists() throws -> [String] {
-            try db.withConnection {
-                try $0.query("SELECT item_id, rank, neighbour_id, score FROM image_neighbours ORDER BY item_id, rank").map {
-                    "\(try $0.string("item_id")) \(try $0.int("rank")) \(try $0.string("neighbour_id")) \(String(format: "%.5f", try $0.double("score")))"
-                }
+            try storedLists(db, model: ServiceCatalog.model).sorted { $0.key < $1.key }.flatMap { item, list in
+                list.map { "\(item) \($0.id) \(String(format: "%.5f", $0.score))" }
             }
         }
         let incremental = try lists()
@@ -75,5 +70,16 @@ import Testing
         #expect(try update.run().changed == 0)  // nothing new since
         _ = try build.run()
         #expect(try lists() == incremental)
+    }
+}
+
+/// The stored image-neighbour lists of a model, by item.
+func storedLists(_ db: Database, model: String) throws -> [String: [(id: String, score: Float)]] {
+    try db.withConnection { c in
+        var lists: [String: [(id: String, score: Float)]] = [:]
+        for row in try c.query("SELECT item_id, neighbour_ids, scores FROM image_neighbours WHERE model = $1", [.text(model)]) {
+            lists[try row.string("item_id")] = Array(zip(try row.strings("neighbour_ids"), try VectorCodec.decode(row.bytes("scores")))).map { (id: $0.0, score: $0.1) }
+        }
+        return lists
     }
 }

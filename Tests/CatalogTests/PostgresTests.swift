@@ -21,6 +21,16 @@ import Testing
         #expect(row["n"].isNull)
     }
 
+    @Test func textArraysRoundTripInBinary() throws {
+        let c = try PGConnection(url: TestDatabase.makeEmpty())
+        let items = ["a", "grüße", "", "with,comma {brace}"]
+        let row = try #require(try c.query("SELECT $1::text[] AS a, $2::text[] AS e, cardinality($1::text[]) AS n",
+                                           [.textArray(items), .textArray([])]).first)
+        #expect(try row.strings("a") == items)
+        #expect(try row.strings("e") == [])
+        #expect(try row.int("n") == 4)
+    }
+
     @Test func parametersAreNeverSpliced() throws {
         let c = try PGConnection(url: TestDatabase.makeEmpty())
         try c.execute("CREATE TABLE t (s text)")

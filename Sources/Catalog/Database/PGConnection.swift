@@ -207,7 +207,7 @@ public final class PGConnection: @unchecked Sendable {
 
 /// Column types for `copyOut`, whose binary stream does not carry them.
 public enum PGType: Sendable {
-    case bool, int4, int8, float8, text, bytea, timestamptz, jsonb
+    case bool, int4, int8, float8, text, bytea, timestamptz, jsonb, textArray
 
     var oid: UInt32 {
         switch self {
@@ -219,6 +219,7 @@ public enum PGType: Sendable {
         case .bytea: PGValue.OID.bytea
         case .timestamptz: PGValue.OID.timestamptz
         case .jsonb: PGValue.OID.jsonb
+        case .textArray: PGValue.OID.textArray
         }
     }
 }

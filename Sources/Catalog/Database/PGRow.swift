@@ -21,6 +21,11 @@ public struct PGRow: Sendable {
 
     public func optionalString(_ column: String) throws -> String? { self[column].isNull ? nil : try string(column) }
 
+    public func strings(_ column: String) throws -> [String] {
+        guard case .textArray(let items) = self[column] else { throw mismatch(column, "text[]") }
+        return items
+    }
+
     public func int(_ column: String) throws -> Int {
         switch self[column] {
         case .int32(let v): return Int(v)

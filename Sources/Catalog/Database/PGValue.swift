@@ -11,6 +11,8 @@ public enum PGValue: Sendable, Equatable {
     case bytea([UInt8])
     case timestamp(Date)
     case jsonb(String)
+    /// text[]: one dimension, no NULL elements.
+    case textArray([String])
 
     /// Type OIDs (pg_type.h).
     enum OID {
@@ -18,6 +20,7 @@ public enum PGValue: Sendable, Equatable {
         static let text: UInt32 = 25, json: UInt32 = 114, float4: UInt32 = 700, float8: UInt32 = 701
         static let varchar: UInt32 = 1043, timestamp: UInt32 = 1114, timestamptz: UInt32 = 1184
         static let numeric: UInt32 = 1700, jsonb: UInt32 = 3802, name: UInt32 = 19, oid: UInt32 = 26, void: UInt32 = 2278
+        static let textArray: UInt32 = 1009
     }
 
     /// Microseconds between the Unix epoch and PostgreSQL's (2000-01-01).
@@ -34,6 +37,7 @@ public enum PGValue: Sendable, Equatable {
         case .bytea: OID.bytea
         case .timestamp: OID.timestamptz
         case .jsonb: OID.jsonb
+        case .textArray: OID.textArray
         }
     }
 
@@ -50,6 +54,7 @@ public enum PGValue: Sendable, Equatable {
         case .timestamp(let date):
             withUnsafeBytes(of: (Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) - Self.postgresEpochOffset).bigEndian, Array.init)
         case .jsonb(let json): [1] + Array(json.utf8)
+        case .textArray(let items): Self.encodeTextArray(items)
         }
     }
 
@@ -76,12 +81,58 @@ public enum PGValue: Sendable, Equatable {
         case OID.jsonb:
             guard bytes.first == 1 else { throw PostgresError(.decoding, "unknown jsonb version") }
             return .jsonb(String(decoding: bytes.dropFirst(), as: UTF8.self))
+        case OID.textArray:
+            return .textArray(try decodeTextArray(bytes))
         default:
             throw PostgresError(.decoding, "no binary decoder for type OID \(oid); cast the column to a supported type")
         }
     }
 
     public var isNull: Bool { self == .null }
+
+    /// The array wire format: dimensions, a NULL flag, the element type, per dimension its size
+    /// and lower bound, then each element as length + bytes.
+    static func encodeTextArray(_ items: [String]) -> [UInt8] {
+        var out: [UInt8] = []
+        func int<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.bigEndian) { out += $0 } }
+        guard !items.isEmpty else {
+            int(Int32(0)); int(Int32(0)); int(OID.text)
+            return out
+        }
+        int(Int32(1)); int(Int32(0)); int(OID.text); int(Int32(items.count)); int(Int32(1))
+        for item in items {
+            let bytes = Array(item.utf8)
+            int(Int32(bytes.count))
+            out += bytes
+        }
+        return out
+    }
+
+    static func decodeTextArray(_ bytes: UnsafeRawBufferPointer) throws -> [String] {
+        var at = 0
+        func int32() throws -> Int32 {
+            guard at + 4 <= bytes.count else { throw PostgresError(.decoding, "truncated array") }
+            defer { at += 4 }
+            return Int32(bigEndian: bytes.loadUnaligned(fromByteOffset: at, as: Int32.self))
+        }
+        let dims = try int32()
+        _ = try int32()  // has NULLs
+        _ = try int32()  // element type
+        guard dims <= 1 else { throw PostgresError(.decoding, "a \(dims)-dimensional array where one dimension was expected") }
+        guard dims == 1 else { return [] }
+        let count = try int32()
+        _ = try int32()  // lower bound
+        var items: [String] = []
+        items.reserveCapacity(Int(count))
+        for _ in 0..<count {
+            let length = try int32()
+            guard length >= 0 else { throw PostgresError(.decoding, "NULL in a text array") }
+            guard at + Int(length) <= bytes.count else { throw PostgresError(.decoding, "truncated array") }
+            items.append(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[at..<(at + Int(length))]), as: UTF8.self))
+            at += Int(length)
+        }
+        return items
+    }
 }
 
 extension PGValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral {

@@ -38,12 +38,8 @@ public struct NeighbourBuild: Sendable {
     /// Stores lists (by row of `loaded`): all of the model's (a rebuild) or only those given (an
     /// update), and records that vectors up to the load are reflected, in one transaction.
     func write(_ lists: [(row: Int32, list: [ExactNeighbours.Neighbour])], of loaded: LoadedVectors, replacingAll: Bool, seconds: Double) throws {
-        var rows: [[PGValue]] = []
-        rows.reserveCapacity(lists.count * k)
-        for (row, list) in lists {
-            for (rank, n) in list.enumerated() {
-                rows.append([.text(model), .text(loaded.ids[Int(row)]), .int32(Int32(rank + 1)), .text(loaded.ids[Int(n.index)]), .float64(Double(n.score))])
-            }
+        let rows: [[PGValue]] = lists.map { row, list in
+            [.text(model), .text(loaded.ids[Int(row)]), .textArray(list.map { loaded.ids[Int($0.index)] }), .bytea(VectorCodec.encode(list.map(\.score)))]
         }
         try database.withConnection { c in
             try c.transaction {
@@ -54,7 +50,7 @@ public struct NeighbourBuild: Sendable {
                     try c.copyIn(table: "rewritten", columns: ["item_id"], rows: lists.map { [.text(loaded.ids[Int($0.row)])] })
                     try c.execute("DELETE FROM image_neighbours n USING rewritten r WHERE n.model = $1 AND n.item_id = r.item_id", [.text(model)])
                 }
-                try c.copyIn(table: "image_neighbours", columns: ["model", "item_id", "rank", "neighbour_id", "score"], rows: rows)
+                try c.copyIn(table: "image_neighbours", columns: ["model", "item_id", "neighbour_ids", "scores"], rows: rows)
                 try c.execute("""
                     INSERT INTO image_neighbour_builds (model, k, items, seconds, vectors_through) VALUES ($1, $2, $3, $4, $5)
                     ON CONFLICT (model) DO UPDATE SET k = EXCLUDED.k, items = EXCLUDED.items, seconds = EXCLUDED.seconds,

@@ -10,12 +10,18 @@ enum ImageNeighbourLists {
         try c.execute("CREATE TEMP TABLE IF NOT EXISTS lists_model (model text) ON COMMIT DROP")
         try c.execute("DELETE FROM lists_model")
         try c.execute("INSERT INTO lists_model VALUES ($1)", [.text(model)])
-        try c.copyOut("""
-            SELECT item_id, neighbour_id, score FROM image_neighbours
-            WHERE model = (SELECT model FROM lists_model) ORDER BY item_id, rank
-            """, columns: [.text, .text, .float8]) { row in
-            guard let a = index[try row.string("c0")], let b = index[try row.string("c1")] else { return }
-            lists[Int(a)].append(.init(index: b, score: Float(try row.double("c2"))))
+        try c.copyOut("SELECT item_id, neighbour_ids, scores FROM image_neighbours WHERE model = (SELECT model FROM lists_model)",
+                      columns: [.text, .textArray, .bytea]) { row in
+            guard let a = index[try row.string("c0")] else { return }
+            let scores = try VectorCodec.decode(row.bytes("c2"))
+            let ids = try row.strings("c1")
+            guard scores.count == ids.count else { throw PostgresError(.decoding, "neighbour list of \(ids.count) ids and \(scores.count) scores") }
+            var list: [ExactNeighbours.Neighbour] = []
+            list.reserveCapacity(ids.count)
+            for (id, score) in zip(ids, scores) {
+                if let b = index[id] { list.append(.init(index: b, score: score)) }
+            }
+            lists[Int(a)] = list
         }
         return lists
     }
