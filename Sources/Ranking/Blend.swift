@@ -42,27 +42,41 @@ public enum Blender {
         let w = min(max(config.imageWeight, 0), 1)
         let best = coview.map(\.score).max() ?? 0
         let confidence = Double(evidence) / (Double(evidence) + config.confidenceK)
-        var imageScores: [ID: Double] = [:]
-        for n in image where n.id != item { imageScores[n.id] = Double(n.cosine) }
-        var coviewScores: [ID: (Double, Int)] = [:]
-        for n in coview where n.id != item { coviewScores[n.id] = (best > 0 ? max(0, n.score) / best : 0, n.sessions) }
-        // Without one of the signals, the other decides alone.
-        let (wi, wc) = coviewScores.isEmpty ? (1.0, 0.0) : imageScores.isEmpty ? (0.0, 1.0) : (w, (1 - w) * confidence)
-        var results: [BlendedResult<ID>] = []
-        for id in Set(imageScores.keys).union(coviewScores.keys) {
-            let i = imageScores[id], c = coviewScores[id]
-            let score = wi * (i ?? 0) + wc * (c?.0 ?? 0)
-            results.append(BlendedResult(id: id, score: score, imageScore: i, coviewScore: c?.0, coviewSessions: c?.1 ?? 0, fallback: false))
+        // One pass per signal into a flat array; a small dictionary finds items in both.
+        var merged: [(id: ID, image: Double?, coview: Double?, sessions: Int)] = []
+        merged.reserveCapacity(image.count + coview.count)
+        var position: [ID: Int] = [:]
+        position.reserveCapacity(image.count)
+        for n in image where n.id != item {
+            position[n.id] = merged.count
+            merged.append((n.id, Double(n.cosine), nil, 0))
         }
-        return results.sorted(by: order)
+        var hasCoView = false
+        for n in coview where n.id != item {
+            hasCoView = true
+            let scaled = best > 0 ? max(0, n.score) / best : 0
+            if let p = position[n.id] {
+                merged[p].coview = scaled
+                merged[p].sessions = n.sessions
+            } else {
+                merged.append((n.id, nil, scaled, n.sessions))
+            }
+        }
+        // Without one of the signals, the other decides alone.
+        let (wi, wc) = !hasCoView ? (1.0, 0.0) : position.isEmpty ? (0.0, 1.0) : (w, (1 - w) * confidence)
+        return merged.map {
+            BlendedResult(id: $0.id, score: wi * ($0.image ?? 0) + wc * ($0.coview ?? 0), imageScore: $0.image,
+                          coviewScore: $0.coview, coviewSessions: $0.sessions, fallback: false)
+        }.sorted(by: order)
     }
 
-    /// The most viewed items of the query's category, marked as a fallback.
+    /// The most viewed items of the query's category (given most viewed first), marked as a fallback.
     public static func fallback<ID>(item: ID, popular: [(id: ID, views: Int)]) -> [BlendedResult<ID>] {
         let total = Double(max(1, popular.map(\.views).reduce(0, +)))
+        // `popular` is most viewed first already.
         return popular.filter { $0.id != item }.map {
             BlendedResult(id: $0.id, score: Double($0.views) / total, imageScore: nil, coviewScore: nil, coviewSessions: 0, fallback: true)
-        }.sorted(by: order)
+        }
     }
 
     /// Best score first; ties by id text so answers are stable.

@@ -40,14 +40,16 @@ public struct ItemFacts: Sendable, Equatable {
 public enum ResultFiltering {
     /// Drops the query item itself, unknown and inactive items, out-of-stock ones (by default),
     /// other categories, excluded ids and low scores; then collapses near-duplicates (same image
-    /// bytes, or image cosine ≥ the threshold) to the best-ranked one. Order is kept.
+    /// bytes, or image cosine ≥ the threshold) to the best-ranked one. Order is kept. Stops once
+    /// `limit` results are kept (a page needs no more, and the duplicate check grows with them).
     public static func apply<ID>(
         _ results: [BlendedResult<ID>],
         item: ID,
         filter: ResultFilter<ID>,
         facts: (ID) -> ItemFacts?,
         imageCosine: (ID, ID) -> Float? = { _, _ in nil },
-        duplicateCosine: Float = 0.995
+        duplicateCosine: Float = 0.995,
+        limit: Int = .max
     ) -> [BlendedResult<ID>] {
         let queryCategory = facts(item)?.category
         var kept: [BlendedResult<ID>] = []
@@ -64,6 +66,7 @@ public enum ResultFiltering {
             if let hash = f.imageHash, !hashes.insert(hash).inserted { continue }
             if kept.contains(where: { (imageCosine($0.id, r.id) ?? -1) >= duplicateCosine }) { continue }
             kept.append(r)
+            if kept.count >= limit { break }
         }
         return kept
     }

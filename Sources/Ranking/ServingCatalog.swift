@@ -35,6 +35,9 @@ public struct ServingCatalog: Sendable {
     private let coviewNeighbours: [[CoViewNeighbour]]
     /// Per item, sessions that viewed it.
     private let evidence: [Int32]
+    /// Per item: whether its best image neighbour is a near-duplicate candidate (cosine ≥ 0.99),
+    /// so the duplicate check skips the lists of all other items without touching them.
+    private let hasCloseNeighbour: [Bool]
     public let itemsWithImageNeighbours: Int
     public let itemsWithCoViews: Int
     /// Per category, its active items by sessions that viewed them, most first.
@@ -52,6 +55,7 @@ public struct ServingCatalog: Sendable {
         self.imageNeighbours = padded(imageNeighbours)
         self.coviewNeighbours = padded(coviewNeighbours)
         self.itemsWithImageNeighbours = imageNeighbours.reduce(0) { $0 + ($1.isEmpty ? 0 : 1) }
+        self.hasCloseNeighbour = self.imageNeighbours.map { ($0.first?.score ?? -1) >= 0.99 }
         self.itemsWithCoViews = coviewNeighbours.reduce(0) { $0 + ($1.isEmpty ? 0 : 1) }
         let views = evidence + Array(repeating: 0, count: max(0, items.count - evidence.count))
         self.evidence = views
@@ -82,7 +86,7 @@ public struct ServingCatalog: Sendable {
             : Blender.blend(item: item, image: image, coview: coview, evidence: Int(evidence[i]), config: config)
         let kept = ResultFiltering.apply(candidates, item: item, filter: filter, facts: { items[Int($0)].facts },
                                          imageCosine: nearDuplicateCosine(threshold: config.duplicateCosine),
-                                         duplicateCosine: config.duplicateCosine)
+                                         duplicateCosine: config.duplicateCosine, limit: offset + limit)
         let page = Array(kept.dropFirst(offset).prefix(limit))
         return SimilarAnswer(results: page, fallback: fallback, evidence: Int(evidence[i]))
     }
@@ -91,13 +95,15 @@ public struct ServingCatalog: Sendable {
     /// they are sorted, so only their short head can hold a near-duplicate.
     private func nearDuplicateCosine(threshold: Float) -> (Int32, Int32) -> Float? {
         { a, b in
-            for list in [imageNeighbours[Int(a)], imageNeighbours[Int(b)]] {
+            func head(_ list: [ImageNeighbour], has other: Int32) -> Float? {
                 for n in list {
-                    guard n.score >= threshold else { break }
-                    if n.index == a || n.index == b { return n.score }
+                    guard n.score >= threshold else { return nil }
+                    if n.index == other { return n.score }
                 }
+                return nil
             }
-            return nil
+            guard hasCloseNeighbour[Int(a)] || hasCloseNeighbour[Int(b)] else { return nil }
+            return head(imageNeighbours[Int(a)], has: b) ?? head(imageNeighbours[Int(b)], has: a)
         }
     }
 }

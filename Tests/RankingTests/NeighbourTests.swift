@@ -93,3 +93,37 @@ import Testing
         #expect(Set(updates.keys).isSuperset(of: changed))
     }
 }
+
+@Suite struct ApproximateNeighbourTests {
+    /// Searching every cell is an exhaustive search: the exact answer.
+    @Test func probingEveryCellIsExact() {
+        let m = NeighbourTests.vectors(300, 12, seed: 21)
+        let exact = ExactNeighbours.compute(m, k: 10)
+        var p = ApproximateNeighbours.Parameters(lists: 8, probes: 8)
+        p.iterations = 3
+        let approx = ApproximateNeighbours.compute(m, k: 10, parameters: p)
+        #expect(approx.map { $0.map(\.index) } == exact.map { $0.map(\.index) })
+        #expect(ApproximateNeighbours.recall(approx, exact: exact, at: 10) == 1)
+    }
+
+    /// On clustered vectors (like image features), a few probes already find nearly everything,
+    /// and recall grows with probes.
+    @Test func recallGrowsWithProbes() {
+        var state: UInt64 = 3
+        func noise() -> Float { state = state &* 6364136223846793005 &+ 1442695040888963407; return Float(Int64(bitPattern: state >> 11) % 2000) / 1000 - 1 }
+        let centres = (0..<20).map { _ in (0..<16).map { _ in noise() } }
+        var values: [Float] = []
+        for i in 0..<2000 {
+            let v = centres[i % 20].map { $0 + 0.35 * noise() }
+            let norm = v.map { $0 * $0 }.reduce(0, +).squareRoot()
+            values += v.map { $0 / norm }
+        }
+        let m = VectorMatrix(dims: 16, values: values)
+        let exact = ExactNeighbours.compute(m, k: 20)
+        let recalls = [1, 4, 12].map { probes in
+            ApproximateNeighbours.recall(ApproximateNeighbours.compute(m, k: 20, parameters: .init(lists: 40, probes: probes)), exact: exact, at: 20)
+        }
+        #expect(recalls[0] < recalls[1] && recalls[1] <= recalls[2])
+        #expect(recalls[2] >= 0.95)
+    }
+}

@@ -190,6 +190,8 @@ public enum ImportError: Error, CustomStringConvertible, Equatable {
 /// JSON string escaping (jsonb values, command output).
 public enum JSONText {
     public static func string(_ s: String) -> String {
+        // Most text needs no escaping: one pass over the bytes decides.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) { return "\"" + s + "\"" }
         var out = "\""
         for scalar in s.unicodeScalars {
             switch scalar {

@@ -58,9 +58,9 @@ public struct CoViewBuild: Sendable {
         summary.pairs = counts.pairs.count
         try database.withConnection { c in
             try c.transaction {
-                try c.execute("DELETE FROM coview_pairs")
+                // Only jobs read the raw counts: TRUNCATE (no dead rows to vacuum) is fine for them.
+                try c.execute("TRUNCATE coview_pairs, coview_item_lengths")
                 try c.execute("DELETE FROM coview_items")
-                try c.execute("DELETE FROM coview_item_lengths")
                 try c.copyIn(table: "coview_pairs", columns: ["item_a", "item_b", "weight", "sessions"], rows: CoViewStore.pairRows(counts, names))
                 try c.copyIn(table: "coview_items", columns: ["item_id", "weight", "sessions"], rows: CoViewStore.itemRows(counts, names))
                 try c.copyIn(table: "coview_item_lengths", columns: ["item_id", "length", "weight"], rows: CoViewStore.lengthRows(counts, names))

@@ -18,7 +18,8 @@ public struct CoViewUpdateSummary: Sendable, Equatable {
 
 /// `reco coviews update`: adds the view events written since the last build or update (the
 /// `events_through` watermark) to the stored raw counts, and recomputes the neighbour lists of
-/// the items whose counts changed and of their partners (whose scores depend on those counts).
+/// the items whose counts changed (exactly, from the current counts). Other items' lists keep
+/// scores computed with their partners' older counts until the next rebuild.
 /// Only events of sessions with new events are read. One transaction: readers see the state
 /// before or after.
 public struct CoViewUpdate: Sendable {
@@ -107,6 +108,8 @@ public struct CoViewUpdate: Sendable {
         try c.copyIn(table: "d_pairs", columns: ["item_a", "item_b", "weight", "sessions"], rows: CoViewStore.pairRows(delta, names))
         try c.copyIn(table: "d_items", columns: ["item_id", "weight", "sessions"], rows: CoViewStore.itemRows(delta, names))
         try c.copyIn(table: "d_lengths", columns: ["item_id", "length", "weight"], rows: CoViewStore.lengthRows(delta, names))
+        // Temporary tables have no statistics until analysed; without them the planner picks nested loops.
+        try c.execute("ANALYZE d_pairs, d_items, d_lengths")
         try c.execute("""
             INSERT INTO coview_pairs AS p SELECT * FROM d_pairs ON CONFLICT (item_a, item_b)
             DO UPDATE SET weight = p.weight + EXCLUDED.weight, sessions = p.sessions + EXCLUDED.sessions
@@ -127,13 +130,11 @@ public struct CoViewUpdate: Sendable {
             RETURNING sessions, views, bot_sessions
             """, [.float64(delta.sessions), .float64(delta.views), .int32(Int32(delta.botSessions)), .int64(newThrough), .timestamp(asOf ?? Date())])[0]
 
-        // Lists to recompute: items whose counts changed, and their partners.
-        try c.execute("""
-            CREATE TEMP TABLE relist ON COMMIT DROP AS
-            SELECT item_id FROM d_items
-            UNION SELECT p.item_b FROM coview_pairs p JOIN d_items d ON p.item_a = d.item_id
-            UNION SELECT p.item_a FROM coview_pairs p JOIN d_items d ON p.item_b = d.item_id
-            """)
+        // Lists to recompute: the items whose counts changed. (Their partners' scores move a little
+        // too; with popular items every item is somebody's partner, which made this a full pass:
+        // those lists are refreshed by the nightly rebuild.)
+        try c.execute("CREATE TEMP TABLE relist ON COMMIT DROP AS SELECT DISTINCT item_id FROM d_items")
+        try c.execute("ANALYZE relist")
         var stored = CoViewCounts(config: config, asOf: CoViewStore.epoch)
         var storedNames = CoViewStore.Names()
         stored.restoreTotals(sessions: try totals.double("sessions"), views: try totals.double("views"), botSessions: try totals.int("bot_sessions"))

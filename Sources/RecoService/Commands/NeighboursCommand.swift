@@ -66,6 +66,9 @@ struct NeighboursCommand: ParsableCommand {
         @Option(help: "Worker threads (default: one per core).") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
         @Option(help: "Where to write the result (default: nowhere; use with --stats to time).") var output: String?
         @Flag(help: "Print the time taken to standard error.") var stats = false
+        @Flag(help: "Approximate inverted-file search instead of the exact pass.") var approximate = false
+        @Option(help: "With --approximate: cells searched per row.") var probes: Int = 12
+        @Option(help: "With --approximate: k-means cells (default ≈ 4·√rows).") var lists: Int?
         @Argument(help: "The vectors file.") var file: String
 
         func run() throws {
@@ -77,7 +80,9 @@ struct NeighboursCommand: ParsableCommand {
                 return VectorMatrix(dims: dims, values: try VectorCodec.decode([UInt8](data)))
             }
             let clock = ContinuousClock(), start = clock.now
-            let lists = ExactNeighbours.compute(matrix, k: k, workers: workers)
+            let lists = approximate
+                ? ApproximateNeighbours.compute(matrix, k: k, parameters: .init(lists: self.lists, probes: probes), workers: workers)
+                : ExactNeighbours.compute(matrix, k: k, workers: workers)
             let seconds = (clock.now - start) / .seconds(1)
             if stats { Console.err("reco-stats rows=\(matrix.count) k=\(k) seconds=\(seconds)") }
             guard let output else { return }

@@ -3,9 +3,13 @@ import Hummingbird
 /// JSON answers and errors: every error body is `{"error": "..."}`.
 enum JSONResponse {
     static func ok(_ json: String, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        ok(ByteBuffer(string: json), status: status, headers: headers)
+    }
+
+    static func ok(_ json: ByteBuffer, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
-        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(string: json)))
+        return Response(status: status, headers: fields, body: .init(byteBuffer: json))
     }
 
     static func error(_ status: HTTPResponse.Status, _ message: String, headers: HTTPFields = [:]) -> Response {

@@ -10,6 +10,15 @@ final class ServingState: Sendable {
         let catalog: ServingCatalog
         let version: ServingVersion
         let loadedAt: Date
+        /// Each item's id as a JSON string literal, escaped once per load rather than per answer.
+        let jsonIDs: [String]
+
+        init(catalog: ServingCatalog, version: ServingVersion, loadedAt: Date) {
+            self.catalog = catalog
+            self.version = version
+            self.loadedAt = loadedAt
+            self.jsonIDs = catalog.items.map { JSON.string($0.id) }
+        }
     }
 
     private let current = Mutex<Snapshot?>(nil)

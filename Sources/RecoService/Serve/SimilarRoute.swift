@@ -22,28 +22,43 @@ struct SimilarRoute: Sendable {
         if let w = parameters.imageWeight { config.imageWeight = w }
         let answer = catalog.similar(to: item, filter: parameters.filter(in: catalog), config: config,
                                      offset: parameters.offset, limit: parameters.limit)
-        return JSONResponse.ok(Self.json(id: id, answer: answer, catalog: catalog, config: config, explain: parameters.explain))
+        return JSONResponse.ok(Self.json(id: id, answer: answer, snapshot: snapshot, config: config, explain: parameters.explain))
     }
 
-    static func json(id: String, answer: SimilarAnswer, catalog: ServingCatalog, config: BlendConfig, explain: Bool) -> String {
-        var out = "{\"item_id\":\(JSON.string(id)),\"model\":\(catalog.model.map(JSON.string) ?? "null"),\"results\":["
+    /// Built as bytes with the ids pre-encoded: on this hot path String interpolation was a
+    /// sixth of the CPU time.
+    static func json(id: String, answer: SimilarAnswer, snapshot: ServingState.Snapshot, config: BlendConfig, explain: Bool) -> ByteBuffer {
+        let catalog = snapshot.catalog
+        var out = ByteBuffer()
+        out.reserveCapacity(96 + 112 * answer.results.count)
+        out.writeString("{\"item_id\":")
+        out.writeString(JSON.string(id))
+        out.writeString(",\"model\":")
+        out.writeString(catalog.model.map(JSON.string) ?? "null")
+        out.writeString(",\"results\":[")
         for (n, r) in answer.results.enumerated() {
-            if n > 0 { out += "," }
-            out += "{\"item_id\":\(JSON.string(catalog.item(r.id).id)),\"score\":\(JSON.number(r.score))"
-            out += ",\"image_score\":\(r.imageScore.map(JSON.number) ?? "null"),\"coview_score\":\(r.coviewScore.map(JSON.number) ?? "null")"
+            out.writeString(n == 0 ? "{\"item_id\":" : ",{\"item_id\":")
+            out.writeString(snapshot.jsonIDs[Int(r.id)])
+            out.writeString(",\"score\":")
+            out.writeString(JSON.number(r.score))
+            out.writeString(",\"image_score\":")
+            out.writeString(r.imageScore.map(JSON.number) ?? "null")
+            out.writeString(",\"coview_score\":")
+            out.writeString(r.coviewScore.map(JSON.number) ?? "null")
             if explain {
                 let item = catalog.item(r.id)
-                out += ",\"coview_sessions\":\(r.coviewSessions),\"fallback\":\(r.fallback)"
-                out += ",\"title\":\(JSON.string(item.title)),\"category\":\(JSON.string(item.facts.category))"
+                out.writeString(",\"coview_sessions\":\(r.coviewSessions),\"fallback\":\(r.fallback)")
+                out.writeString(",\"title\":\(JSON.string(item.title)),\"category\":\(JSON.string(item.facts.category))")
             }
-            out += "}"
+            out.writeString("}")
         }
-        out += "],\"fallback\":\(answer.fallback)"
+        out.writeString("],\"fallback\":\(answer.fallback)")
         if explain {
             let confidence = Double(answer.evidence) / (Double(answer.evidence) + config.confidenceK)
-            out += ",\"explain\":{\"w_image\":\(JSON.number(config.imageWeight)),\"coview_evidence\":\(answer.evidence)"
-            out += ",\"confidence\":\(JSON.number(confidence)),\"confidence_k\":\(JSON.number(config.confidenceK))}"
+            out.writeString(",\"explain\":{\"w_image\":\(JSON.number(config.imageWeight)),\"coview_evidence\":\(answer.evidence)")
+            out.writeString(",\"confidence\":\(JSON.number(confidence)),\"confidence_k\":\(JSON.number(config.confidenceK))}")
         }
-        return out + "}"
+        out.writeString("}")
+        return out
     }
 }
