@@ -50,9 +50,13 @@ import Testing
         }
         let items = (0..<40).map { ServiceCatalog.Item(id: String(format: "v%02d", $0), category: "c", vector: vector()) }
         try ServiceCatalog.write(items, to: db)
+        // No lists yet for the model (a new model): the update runs the full rebuild.
+        var first = NeighbourUpdate(database: db, model: ServiceCatalog.model)
+        first.k = 4
+        let initial = try first.run()
+        #expect(initial.full && initial.items == 40)
         var build = NeighbourBuild(database: db, model: ServiceCatalog.model)
         build.k = 4
-        _ = try build.run()
         try ServiceCatalog.write([.init(id: "v03", category: "c", vector: vector()), .init(id: "v17", category: "c", vector: vector()),
                                   .init(id: "v40", category: "c", vector: vector())], to: db)
         var update = NeighbourUpdate(database: db, model: ServiceCatalog.model)

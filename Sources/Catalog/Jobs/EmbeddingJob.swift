@@ -54,6 +54,7 @@ public struct EmbeddingJob: Sendable {
         }
         return try JobRuns(database: database).record(kind: kind, model: model, counts: \.json, partial: partial) {
             if options.selection.marksItems { try markSelected() }
+            try queueMissing()
             summary.total = try countWork(runStart: started)
             progress(summary)
             // One claim loop per worker, each with its own connection and transaction: while one
@@ -86,18 +87,31 @@ public struct EmbeddingJob: Sendable {
 
     // MARK: - SQL
 
-    /// Work this run may claim: active items with an image that are queued or lack a vector,
-    /// minus images still backing off after a failure (or that failed during this run).
+    /// Work this run may claim: active items with a queued image, minus images still backing off
+    /// after a failure (or that failed during this run). Only the flag of the locked row decides:
+    /// PostgreSQL re-checks it on a row another lane just committed, but would evaluate a
+    /// subquery on `embeddings` with the claim's older snapshot, and claim that row again.
     private func workCondition(runStart: Date) -> (sql: String, params: [PGValue]) {
         let filter = options.selection.condition(firstParameter: 3)
         let sql = """
             i.active
-            AND (ii.needs_embedding OR NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.item_id = i.id AND e.model = $1))
+            AND ii.needs_embedding
             AND NOT EXISTS (SELECT 1 FROM embedding_failures f WHERE f.item_id = i.id AND f.model = $1
                             AND (f.next_attempt_at > now() OR f.last_attempt_at >= $2))
             AND \(filter.sql)
             """
         return (sql, [.text(model), .timestamp(runStart)] + filter.params)
+    }
+
+    /// Items without a vector for the model join the queue (a new item, a new model).
+    private func queueMissing() throws {
+        try database.withConnection(retryOnConnectionLoss: true) { c in
+            try c.execute("""
+                UPDATE item_images ii SET needs_embedding = true
+                FROM items i WHERE i.id = ii.item_id AND i.active AND NOT ii.needs_embedding
+                AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.item_id = i.id AND e.model = $1)
+                """, [.text(model)])
+        }
     }
 
     private func markSelected() throws {

@@ -16,6 +16,9 @@ public struct NeighbourBuild: Sendable {
     public let model: String
     public var k = 100
     public var workers = ProcessInfo.processInfo.activeProcessorCount
+    /// Use the approximate (inverted-file) search instead of the exact N² pass: for catalogs too
+    /// large for it (docs/BENCHMARKS.md has the recall per probe count).
+    public var approximate: ApproximateNeighbours.Parameters?
 
     public init(database: Database, model: String) {
         self.database = database
@@ -30,7 +33,8 @@ public struct NeighbourBuild: Sendable {
     func build() throws -> NeighbourBuildSummary {
         let clock = ContinuousClock(), start = clock.now
         let loaded = try loadVectors()
-        let lists = ExactNeighbours.compute(loaded.matrix, k: k, workers: workers)
+        let lists = approximate.map { ApproximateNeighbours.compute(loaded.matrix, k: k, parameters: $0, workers: workers) }
+            ?? ExactNeighbours.compute(loaded.matrix, k: k, workers: workers)
         try write(lists.enumerated().map { (Int32($0.offset), $0.element) }, of: loaded, replacingAll: true, seconds: (clock.now - start) / .seconds(1))
         return NeighbourBuildSummary(items: loaded.ids.count, k: k, seconds: (clock.now - start) / .seconds(1))
     }

@@ -23,6 +23,8 @@ public struct NeighbourUpdate: Sendable {
     public let database: Database
     public let model: String
     public var workers = ProcessInfo.processInfo.activeProcessorCount
+    /// Neighbours per item when there are no lists yet (otherwise the stored build's K).
+    public var k = 100
     /// Vectors written this long before the last update are read again: a transaction that
     /// commits late may carry an older timestamp. Re-reading is harmless.
     public var overlap: TimeInterval = 300
@@ -40,6 +42,7 @@ public struct NeighbourUpdate: Sendable {
             }
             var builder = NeighbourBuild(database: database, model: model)
             builder.workers = workers
+            builder.k = k
             guard let last, let through = try last.optionalDate("vectors_through") else {
                 let full = try builder.build()
                 return NeighbourUpdateSummary(changed: full.items, rewritten: full.items, items: full.items, full: true, seconds: full.seconds)

@@ -20,6 +20,8 @@ struct NeighboursCommand: ParsableCommand {
         @Option(help: "Neighbours per item.") var k: Int = 100
         @Option(help: "Model identifier of the stored vectors (default: the one of --model, which is then loaded).")
         var modelID: String?
+        @Flag(help: "Approximate inverted-file search instead of the exact pass (very large catalogs).") var approximate = false
+        @Option(help: "With --approximate: cells searched per item.") var probes: Int = 8
         @Flag(help: "Print the summary as JSON.") var json = false
 
         func run() throws {
@@ -27,6 +29,7 @@ struct NeighboursCommand: ParsableCommand {
                 var build = NeighbourBuild(database: database.makeDatabase(), model: try modelID ?? model.makeEmbedder().modelIdentifier)
                 build.k = k
                 build.workers = model.workers
+                if approximate { build.approximate = .init(probes: probes) }
                 return try build.run()
             }
             Console.out(json ? summary.json : String(format: "%d items, top %d neighbours each, in %.1f s", summary.items, summary.k, summary.seconds))
