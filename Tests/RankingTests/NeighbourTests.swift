@@ -127,3 +127,21 @@ import Testing
         #expect(recalls[2] >= 0.95)
     }
 }
+
+@Suite struct VectorSearchTests {
+    @Test func searchEqualsBruteForceAndHonoursTheFilter() {
+        let m = NeighbourTests.vectors(200, 16, seed: 8)
+        let query: [Float] = Array(NeighbourTests.vectors(1, 16, seed: 77).row(0))
+        var scored: [(index: Int32, score: Float)] = []
+        for i in 0..<200 {
+            var dot: Float = 0
+            for (a, b) in zip(m.row(i), query) { dot += a * b }
+            scored.append((Int32(i), dot))
+        }
+        scored.sort { $0.score != $1.score ? $0.score > $1.score : $0.index < $1.index }
+        let best: [Int32] = VectorSearch.top(query, in: m, k: 5).map { $0.index }
+        #expect(best == scored.prefix(5).map { $0.index })
+        let even: [Int32] = VectorSearch.top(query, in: m, k: 5, accept: { $0 % 2 == 0 }).map { $0.index }
+        #expect(even == scored.filter { $0.index % 2 == 0 }.prefix(5).map { $0.index })
+    }
+}

@@ -63,3 +63,9 @@ for y in range(H):
 open("rgb16.png", "wb").write(png(W, H, 16, 2, rows))
 # A decompression bomb: the header claims 100000×100000 pixels; the data is one byte.
 open("bomb.png", "wb").write(png(100000, 100000, 8, 2, b"\0"))
+
+# A catalog photo as a shopper might send it (search by image): 60 % size, 10 % cropped, JPEG q70.
+cup = Image.open("astronaut.jpg").convert("RGB")
+cup = cup.resize((int(cup.width * 0.6), int(cup.height * 0.6)), Image.BILINEAR)
+dx, dy = int(cup.width * 0.05), int(cup.height * 0.05)
+cup.crop((dx, dy, cup.width - dx, cup.height - dy)).save("astronaut_query.jpg", quality=70)

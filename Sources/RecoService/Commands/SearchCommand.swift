@@ -1,0 +1,35 @@
+import ArgumentParser
+import Catalog
+import Foundation
+
+/// `reco search FILE`: the catalog items that look most like a photo.
+struct SearchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search",
+        abstract: "Rank the catalog's active items by image similarity to a photo (JPEG or PNG)."
+    )
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var model: ModelOptions
+    @Option(help: "Results to print.") var limit: Int = 20
+    @Flag(help: "Print JSON.") var json = false
+    @Argument(help: "The photo.") var file: String
+
+    func validate() throws {
+        guard (1...1000).contains(limit) else { throw ValidationError("--limit must be 1…1000") }
+    }
+
+    func run() throws {
+        let (results, modelID) = try reportingErrors("search") {
+            let data = try Data(contentsOf: URL(fileURLWithPath: file))
+            let search = ImageSearch(database: database.makeDatabase(), embedder: try model.makeEmbedder())
+            return (try search.search(data, limit: limit), search.embedder.modelIdentifier)
+        }
+        if json {
+            let rows = results.map { JSON.object([("item_id", JSON.string($0.itemID)), ("score", JSON.number($0.score))]) }
+            Console.out(JSON.object([("model", JSON.string(modelID)), ("results", "[" + rows.joined(separator: ",") + "]")]))
+        } else {
+            for r in results { Console.out(String(format: "%.4f  %@", r.score, r.itemID)) }
+        }
+    }
+}
