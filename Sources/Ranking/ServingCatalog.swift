@@ -28,6 +28,10 @@ public struct ServingCatalog: Sendable {
 
     /// The model identifier the image neighbours were computed with (nil: none yet).
     public let model: String?
+    /// The active items' current vectors for `model`, for search by image.
+    public let vectors: VectorMatrix?
+    /// Row of `vectors` → item index.
+    private let vectorItems: [Int32]
     public let items: [Item]
     private let index: [String: Int32]
     /// Per item, best first.
@@ -44,8 +48,11 @@ public struct ServingCatalog: Sendable {
     private let popularByCategory: [String: [(id: Int32, views: Int)]]
 
     /// Lists are indexed like `items`; missing trailing lists are empty.
-    public init(model: String?, items: [Item], imageNeighbours: [[ImageNeighbour]], coviewNeighbours: [[CoViewNeighbour]], evidence: [Int32]) {
+    public init(model: String?, items: [Item], imageNeighbours: [[ImageNeighbour]], coviewNeighbours: [[CoViewNeighbour]], evidence: [Int32],
+                vectors: (matrix: VectorMatrix, items: [Int32])? = nil) {
         self.model = model
+        self.vectors = vectors?.matrix
+        self.vectorItems = vectors?.items ?? []
         self.items = items
         var index: [String: Int32] = [:]
         index.reserveCapacity(items.count)
@@ -89,6 +96,22 @@ public struct ServingCatalog: Sendable {
                                          duplicateCosine: config.duplicateCosine, limit: offset + limit)
         let page = Array(kept.dropFirst(offset).prefix(limit))
         return SimilarAnswer(results: page, fallback: fallback, evidence: Int(evidence[i]))
+    }
+
+    /// Items ranked by cosine to a query vector (of `model`), filtered like `/similar` (there is
+    /// no query item: `.same` category means any).
+    public func search(_ query: [Float], filter: ResultFilter<Int32>, limit: Int) -> [ImageNeighbour] {
+        guard let vectors, query.count == vectors.dims else { return [] }
+        let found = VectorSearch.top(query, in: vectors, k: limit) { row in
+            let item = vectorItems[Int(row)], facts = items[Int(item)].facts
+            guard facts.active, !filter.exclude.contains(item), !filter.inStockOnly || facts.inStock else { return false }
+            if case .named(let name) = filter.category, facts.category != name { return false }
+            return true
+        }
+        return found.compactMap { n in
+            if let min = filter.minScore, Double(n.score) < min { return nil }
+            return ImageNeighbour(index: vectorItems[Int(n.index)], score: n.score)
+        }
     }
 
     /// Image cosine of a pair when it is at least `threshold`, read from the precomputed lists:

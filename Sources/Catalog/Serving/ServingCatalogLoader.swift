@@ -60,8 +60,26 @@ public struct ServingCatalogLoader: Sendable {
             try c.copyOut("SELECT item_id, sessions FROM coview_items", columns: [.text, .int4]) { row in
                 if let a = index[try row.string("c0")] { evidence[Int(a)] = Int32(try row.int("c1")) }
             }
+            var vectors: (matrix: VectorMatrix, items: [Int32])?
+            if let model = version.model {
+                try c.execute("CREATE TEMP TABLE search_model (model text) ON COMMIT DROP")
+                try c.execute("INSERT INTO search_model VALUES ($1)", [.text(model)])
+                var rows: [Int32] = [], values: [Float] = [], dims = 0
+                try c.copyOut("""
+                    SELECT e.item_id, e.vector FROM embeddings e JOIN items i ON i.id = e.item_id
+                    WHERE i.active AND e.model = (SELECT model FROM search_model)
+                    """, columns: [.text, .bytea]) { row in
+                    guard let item = index[try row.string("c0")] else { return }
+                    let v = try VectorCodec.decode(row.bytes("c1"))
+                    if dims == 0 { dims = v.count }
+                    guard v.count == dims else { throw PostgresError(.decoding, "vector of \(v.count) floats among \(dims)-d ones") }
+                    rows.append(item)
+                    values += v
+                }
+                if dims > 0 { vectors = (VectorMatrix(dims: dims, values: values), rows) }
+            }
             let catalog = ServingCatalog(model: version.model, items: items, imageNeighbours: image,
-                                         coviewNeighbours: coview, evidence: evidence)
+                                         coviewNeighbours: coview, evidence: evidence, vectors: vectors)
             return (catalog, version)
         }
     }

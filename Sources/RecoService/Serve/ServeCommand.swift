@@ -1,5 +1,6 @@
 import ArgumentParser
 import Catalog
+import Embedding
 import Foundation
 import Hummingbird
 import Logging
@@ -13,6 +14,7 @@ struct ServeCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var database: DatabaseOptions
+    @OptionGroup var model: ModelOptions
 
     @Option(help: "Address to bind (default: RECO_HOST, else 127.0.0.1).")
     var host: String = ProcessInfo.processInfo.environment["RECO_HOST"] ?? "127.0.0.1"
@@ -35,6 +37,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest accepted request body, in bytes.")
     var maxBodyBytes: Int = 1 << 20
 
+    @Option(help: "Searches by image running at once (default: one per core).")
+    var searchConcurrency: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Searches by image waiting beyond those; more are refused with 503.")
+    var searchQueue: Int = 16
+
+    @Option(help: "Largest accepted photo for search by image, in bytes.")
+    var maxImageBytes: Int = 10 << 20
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error (default: LOG_LEVEL, else info).")
     var logLevel: String = ProcessInfo.processInfo.environment["LOG_LEVEL"] ?? "info"
 
@@ -43,6 +54,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard refreshSeconds > 0 else { throw ValidationError("--refresh-seconds must be positive") }
         guard (0...1).contains(imageWeight) else { throw ValidationError("--image-weight must be from 0 to 1") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level '\(logLevel)'") }
+        guard searchConcurrency >= 1, searchQueue >= 0, maxImageBytes >= 1 else {
+            throw ValidationError("--search-concurrency must be ≥ 1, --search-queue ≥ 0, --max-image-bytes ≥ 1")
+        }
     }
 
     func run() async throws {
@@ -58,11 +72,19 @@ struct ServeCommand: AsyncParsableCommand {
         let state = ServingState()
         let refresher = CatalogRefresher(loader: ServingCatalogLoader(database: db, model: modelID), state: state,
                                          interval: .milliseconds(Int(refreshSeconds * 1000)), metrics: metrics, logger: logger)
+        // Search by image needs the network; without it the rest of the service still runs.
+        var embedder: Embedder?, unavailable = ""
+        do { embedder = try model.makeEmbedder() } catch {
+            unavailable = "\(error)"
+            logger.warning("search by image disabled: the model did not load", metadata: ["error": "\(error)"])
+        }
+        let search = SearchRoute(state: state, embedder: embedder, unavailable: unavailable, concurrency: searchConcurrency,
+                                 queue: searchQueue, maxImageBytes: maxImageBytes)
         let token = ProcessInfo.processInfo.environment["RECO_INGEST_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         let router = ServiceRouter.make(
             state: state, metrics: metrics,
             similar: SimilarRoute(state: state, blend: BlendConfig(imageWeight: imageWeight, confidenceK: confidenceK)),
-            events: ViewEventsRoute(database: db, state: state, token: token, maxBodyBytes: maxBodyBytes))
+            events: ViewEventsRoute(database: db, state: state, token: token, maxBodyBytes: maxBodyBytes), search: search)
         var app = Application(
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "reco"),

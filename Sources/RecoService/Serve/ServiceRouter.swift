@@ -2,7 +2,7 @@ import Hummingbird
 
 /// Every route of `reco serve` (docs: Resources/openapi.yaml).
 enum ServiceRouter {
-    static func make(state: ServingState, metrics: ServiceMetrics, similar: SimilarRoute, events: ViewEventsRoute) -> Router<BasicRequestContext> {
+    static func make(state: ServingState, metrics: ServiceMetrics, similar: SimilarRoute, events: ViewEventsRoute, search: SearchRoute) -> Router<BasicRequestContext> {
         let router = Router()
         let health = HealthRoutes(state: state, metrics: metrics)
         // Request logs carry Hummingbird's request id; per request only at debug level (hot path).
@@ -10,6 +10,7 @@ enum ServiceRouter {
         router.add(middleware: MetricsMiddleware())
         router.get("/items/:id/similar") { request, context in try similar.handle(request, context: context) }
         router.post("/events/views") { request, context in try await events.handle(request, context: context) }
+        router.post("/search/image") { request, context in try await search.handle(request, context: context) }
         router.get("/healthz") { request, context in health.healthz(request, context: context) }
         router.get("/readyz") { request, context in health.readyz(request, context: context) }
         router.get("/metrics") { request, context in health.metrics(request, context: context) }

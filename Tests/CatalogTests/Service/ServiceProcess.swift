@@ -5,7 +5,7 @@ import FoundationNetworking
 import Testing
 
 /// The real `reco serve` binary on a free loopback port, stopped with SIGTERM (graceful shutdown).
-final class ServiceProcess {
+final class ServiceProcess: @unchecked Sendable {  // immutable after init; Process is thread-safe for these calls
     let process = Process()
     let port: Int
     /// Standard error goes to a file: a pipe nobody reads would block the server once full.

@@ -1,0 +1,93 @@
+import Embedding
+import Foundation
+import Hummingbird
+import NIOPosix
+import Ranking
+import Synchronization
+
+/// `POST /search/image`: a photo as the body (image/jpeg or image/png) → the catalog items that
+/// look most like it. The network and the scan run on a pool of their own with bounded
+/// concurrency and a bounded queue (503 + Retry-After beyond it), never on the event loops, so
+/// searches cannot starve `/similar`.
+struct SearchRoute: Sendable {
+    let state: ServingState
+    /// nil when the model could not be loaded (searches answer 503 with the reason).
+    let embedder: Embedder?
+    let unavailable: String
+    let pool: NIOThreadPool
+    let concurrency: Int
+    let queue: Int
+    let maxImageBytes: Int
+    private let admission = Admission()
+
+    /// Searches admitted (running or waiting).
+    final class Admission: Sendable {
+        let count = Mutex(0)
+    }
+
+    init(state: ServingState, embedder: Embedder?, unavailable: String, concurrency: Int, queue: Int, maxImageBytes: Int) {
+        self.state = state
+        self.embedder = embedder
+        self.unavailable = unavailable
+        self.concurrency = concurrency
+        self.queue = queue
+        self.maxImageBytes = maxImageBytes
+        self.pool = NIOThreadPool(numberOfThreads: concurrency)
+        pool.start()
+    }
+
+    static let names: Set<String> = ["limit", "category", "in_stock", "min_score"]
+
+    func handle(_ request: Request, context: some RequestContext) async throws -> Response {
+        var limit = 20, filter = ResultFilter<Int32>()
+        for (name, value) in request.uri.queryParameters.map({ (String($0.key), String($0.value)) }) {
+            switch name {
+            case "limit":
+                guard let n = Int(value), n >= 1 else { return JSONResponse.error(.badRequest, "limit must be a whole number ≥ 1, not '\(value)'") }
+                limit = min(n, SimilarParameters.maxLimit)
+            case "category": filter.category = value.isEmpty ? .any : .named(value)
+            case "in_stock":
+                guard let b = SimilarParameters.bool(value) else { return JSONResponse.error(.badRequest, "in_stock must be true or false, not '\(value)'") }
+                filter.inStockOnly = b
+            case "min_score":
+                guard value.isEmpty || Double(value) != nil else { return JSONResponse.error(.badRequest, "min_score must be a number, not '\(value)'") }
+                filter.minScore = Double(value)
+            default:
+                return JSONResponse.error(.badRequest, "unknown parameter '\(name)' (known: \(Self.names.sorted().joined(separator: ", ")))")
+            }
+        }
+        let type = request.headers[.contentType]?.lowercased() ?? ""
+        guard type.hasPrefix("image/jpeg") || type.hasPrefix("image/png") else {
+            return JSONResponse.error(.unsupportedMediaType, "send the photo as the body with Content-Type image/jpeg or image/png, not '\(type)'")
+        }
+        var body = try await request.body.collect(upTo: maxImageBytes)
+        let data = Data(body.readBytes(length: body.readableBytes) ?? [])
+        guard let embedder else { return JSONResponse.unavailable("search by image is unavailable: \(unavailable)", retryAfter: 60) }
+        guard let snapshot = state.snapshot else { return JSONResponse.unavailable("the catalog is not loaded yet") }
+        guard snapshot.catalog.model == embedder.modelIdentifier else {
+            return JSONResponse.unavailable("the catalog's vectors are of model \(snapshot.catalog.model ?? "none"), the service runs \(embedder.modelIdentifier)", retryAfter: 60)
+        }
+        // Admission: at most `concurrency` running and `queue` waiting.
+        let admittedNow = admission.count.withLock { n in
+            guard n < concurrency + queue else { return false }
+            n += 1
+            return true
+        }
+        guard admittedNow else { return JSONResponse.unavailable("too many searches in progress", retryAfter: 1) }
+        defer { admission.count.withLock { $0 -= 1 } }
+        let catalog = snapshot.catalog, wanted = filter, count = limit
+        let found: [ServingCatalog.ImageNeighbour]
+        do {
+            found = try await pool.runIfActive {
+                catalog.search(try embedder.embed(data).vector, filter: wanted, limit: count)
+            }
+        } catch let error as ImageError {
+            return JSONResponse.error(.unprocessableContent, "the image cannot be decoded: \(error)")
+        }
+        var out = "{\"model\":\(JSON.string(embedder.modelIdentifier)),\"results\":["
+        for (i, n) in found.enumerated() {
+            out += (i == 0 ? "" : ",") + "{\"item_id\":\(snapshot.jsonIDs[Int(n.index)]),\"score\":\(JSON.number(n.score))}"
+        }
+        return JSONResponse.ok(out + "]}")
+    }
+}
