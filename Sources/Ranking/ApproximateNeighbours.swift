@@ -76,14 +76,7 @@ public enum ApproximateNeighbours {
                 partials.withLock { $0.append(heaps) }
             }
         }
-        let parts = partials.withLock { $0 }
-        return (0..<n).map { i in
-            var merged = TopK(k: kk)
-            for part in parts {
-                for (index, score) in zip(part[i].indices, part[i].scores) { merged.insert(score, index) }
-            }
-            return merged.sorted().map { Neighbour(index: $0.index, score: $0.score) }
-        }
+        return TopK.merge(partials.withLock { $0 }, rows: n, k: kk)
     }
 
     /// Mean fraction of the exact top-`at` found in the approximate top-`at`, over the rows given.

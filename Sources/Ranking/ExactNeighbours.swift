@@ -68,13 +68,6 @@ public enum ExactNeighbours {
                 partials.withLock { $0.append(heaps) }
             }
         }
-        let parts = partials.withLock { $0 }
-        return (0..<n).map { i in
-            var merged = TopK(k: kk)
-            for part in parts {
-                for (index, score) in zip(part[i].indices, part[i].scores) { merged.insert(score, index) }
-            }
-            return merged.sorted().map { Neighbour(index: $0.index, score: $0.score) }
-        }
+        return TopK.merge(partials.withLock { $0 }, rows: n, k: kk)
     }
 }

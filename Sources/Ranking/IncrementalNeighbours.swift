@@ -39,7 +39,7 @@ public enum IncrementalNeighbours {
         scan(m, rows: rows, workers: workers) { [isChanged, heldBy] c, scores in
             var heap = TopK(k: kk)
             for j in 0..<n where j != Int(c) && scores[j] >= heap.threshold { heap.insert(scores[j], Int32(j)) }
-            let fresh = heap.sorted().map { Neighbour(index: $0.index, score: $0.score) }
+            let fresh = heap.neighbours
             var mine: [(Int32, Neighbour)] = []
             for j in 0..<n where !isChanged[j] && scores[j] >= floor[j] { mine.append((Int32(j), Neighbour(index: c, score: scores[j]))) }
             // Holders below their floor: needed to tell that they must be recomputed.
@@ -66,7 +66,7 @@ public enum IncrementalNeighbours {
         scan(m, rows: recompute.sorted(), workers: workers) { r, scores in
             var heap = TopK(k: kk)
             for j in 0..<n where j != Int(r) && scores[j] >= heap.threshold { heap.insert(scores[j], Int32(j)) }
-            return (heap.sorted().map { Neighbour(index: $0.index, score: $0.score) }, [(Int32, Neighbour)]())
+            return (heap.neighbours, [(Int32, Neighbour)]())
         } collect: { r, fresh, _ in
             result[r] = fresh
         }

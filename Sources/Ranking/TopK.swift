@@ -52,6 +52,20 @@ struct TopK {
         indices.swapAt(a, b)
     }
 
+    /// Best first, as neighbours.
+    var neighbours: [ExactNeighbours.Neighbour] { sorted().map { ExactNeighbours.Neighbour(index: $0.index, score: $0.score) } }
+
+    /// Per row, the heaps several workers kept for it merged into one list, best first.
+    static func merge(_ parts: [[TopK]], rows: Int, k: Int) -> [[ExactNeighbours.Neighbour]] {
+        (0..<rows).map { i in
+            var merged = TopK(k: k)
+            for part in parts {
+                for (index, score) in zip(part[i].indices, part[i].scores) { merged.insert(score, index) }
+            }
+            return merged.neighbours
+        }
+    }
+
     /// Best first; ties by index.
     func sorted() -> [(index: Int32, score: Float)] {
         zip(indices, scores).sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.map { (index: $0.0, score: $0.1) }

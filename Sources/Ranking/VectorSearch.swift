@@ -10,6 +10,6 @@ public enum VectorSearch {
         cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(m.count), Int32(m.dims), 1, m.values, Int32(m.dims), query, 1, 0, &scores, 1)
         var heap = TopK(k: k)
         for (i, s) in scores.enumerated() where s >= heap.threshold && accept(Int32(i)) { heap.insert(s, Int32(i)) }
-        return heap.sorted().map { ExactNeighbours.Neighbour(index: $0.index, score: $0.score) }
+        return heap.neighbours
     }
 }

@@ -73,26 +73,18 @@ public struct NeighbourBuild: Sendable {
         var asOf: Date
     }
 
-    /// Active items' vectors for the model, in item id order. COPY takes no parameters, so the
-    /// model is passed through a temporary table rather than spliced into the SQL.
+    /// Active items' vectors for the model, in item id order.
     func loadVectors() throws -> LoadedVectors {
         try database.withConnection { c in
             try c.transaction {
                 let asOf = try c.query("SELECT now() AS t")[0].date("t")
-                try c.execute("CREATE TEMP TABLE wanted_model (model text) ON COMMIT DROP")
-                try c.execute("INSERT INTO wanted_model VALUES ($1)", [.text(model)])
-                var ids: [String] = [], values: [Float] = [], written: [Date] = [], dims = 0
-                try c.copyOut("""
-                    SELECT e.item_id, e.vector, e.created_at FROM embeddings e JOIN items i ON i.id = e.item_id
-                    WHERE i.active AND e.model = (SELECT model FROM wanted_model) ORDER BY e.item_id
-                    """, columns: [.text, .bytea, .timestamptz]) { row in
-                    let vector = try VectorCodec.decode(row.bytes("c1"))
-                    if dims == 0 { dims = vector.count }
-                    guard vector.count == dims else { throw PostgresError(.decoding, "vector of \(vector.count) floats among \(dims)-d ones") }
-                    ids.append(try row.string("c0"))
+                var ids: [String] = [], values: [Float] = [], written: [Date] = []
+                try StoredVectors.read(c, model: model) { id, vector, time in
+                    ids.append(id)
                     values += vector
-                    written.append(try row.date("c2"))
+                    written.append(time)
                 }
+                let dims = ids.isEmpty ? 0 : values.count / ids.count
                 return LoadedVectors(ids: ids, matrix: VectorMatrix(dims: max(dims, 1), values: values), written: written, asOf: asOf)
             }
         }

@@ -62,21 +62,13 @@ public struct ServingCatalogLoader: Sendable {
             }
             var vectors: (matrix: VectorMatrix, items: [Int32])?
             if let model = version.model {
-                try c.execute("CREATE TEMP TABLE search_model (model text) ON COMMIT DROP")
-                try c.execute("INSERT INTO search_model VALUES ($1)", [.text(model)])
-                var rows: [Int32] = [], values: [Float] = [], dims = 0
-                try c.copyOut("""
-                    SELECT e.item_id, e.vector FROM embeddings e JOIN items i ON i.id = e.item_id
-                    WHERE i.active AND e.model = (SELECT model FROM search_model)
-                    """, columns: [.text, .bytea]) { row in
-                    guard let item = index[try row.string("c0")] else { return }
-                    let v = try VectorCodec.decode(row.bytes("c1"))
-                    if dims == 0 { dims = v.count }
-                    guard v.count == dims else { throw PostgresError(.decoding, "vector of \(v.count) floats among \(dims)-d ones") }
+                var rows: [Int32] = [], values: [Float] = []
+                try StoredVectors.read(c, model: model) { id, vector, _ in
+                    guard let item = index[id] else { return }
                     rows.append(item)
-                    values += v
+                    values += vector
                 }
-                if dims > 0 { vectors = (VectorMatrix(dims: dims, values: values), rows) }
+                if !rows.isEmpty { vectors = (VectorMatrix(dims: values.count / rows.count, values: values), rows) }
             }
             let catalog = ServingCatalog(model: version.model, items: items, imageNeighbours: image,
                                          coviewNeighbours: coview, evidence: evidence, vectors: vectors)

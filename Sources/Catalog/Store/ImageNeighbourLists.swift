@@ -4,13 +4,11 @@ import Ranking
 /// the caller's items.
 enum ImageNeighbourLists {
     /// Per index of `index`, its list, best first; rows naming items outside `index` are skipped.
-    /// COPY takes no parameters: the model goes through a temporary table (run in a transaction).
+    /// Run in a transaction.
     static func read(_ c: PGConnection, model: String, index: [String: Int32]) throws -> [[ExactNeighbours.Neighbour]] {
         var lists = [[ExactNeighbours.Neighbour]](repeating: [], count: index.count)
-        try c.execute("CREATE TEMP TABLE IF NOT EXISTS lists_model (model text) ON COMMIT DROP")
-        try c.execute("DELETE FROM lists_model")
-        try c.execute("INSERT INTO lists_model VALUES ($1)", [.text(model)])
-        try c.copyOut("SELECT item_id, neighbour_ids, scores FROM image_neighbours WHERE model = (SELECT model FROM lists_model)",
+        try StoredVectors.setModel(c, model)
+        try c.copyOut("SELECT item_id, neighbour_ids, scores FROM image_neighbours WHERE model = (SELECT model FROM query_model)",
                       columns: [.text, .textArray, .bytea]) { row in
             guard let a = index[try row.string("c0")] else { return }
             let scores = try VectorCodec.decode(row.bytes("c2"))

@@ -40,21 +40,18 @@ struct SearchRoute: Sendable {
 
     func handle(_ request: Request, context: some RequestContext) async throws -> Response {
         var limit = 20, filter = ResultFilter<Int32>()
-        for (name, value) in request.uri.queryParameters.map({ (String($0.key), String($0.value)) }) {
-            switch name {
-            case "limit":
-                guard let n = Int(value), n >= 1 else { return JSONResponse.error(.badRequest, "limit must be a whole number ≥ 1, not '\(value)'") }
-                limit = min(n, SimilarParameters.maxLimit)
-            case "category": filter.category = value.isEmpty ? .any : .named(value)
-            case "in_stock":
-                guard let b = SimilarParameters.bool(value) else { return JSONResponse.error(.badRequest, "in_stock must be true or false, not '\(value)'") }
-                filter.inStockOnly = b
-            case "min_score":
-                guard value.isEmpty || Double(value) != nil else { return JSONResponse.error(.badRequest, "min_score must be a number, not '\(value)'") }
-                filter.minScore = Double(value)
-            default:
-                return JSONResponse.error(.badRequest, "unknown parameter '\(name)' (known: \(Self.names.sorted().joined(separator: ", ")))")
+        do throws(SimilarParameters.Invalid) {
+            for (name, value) in request.uri.queryParameters.map({ (String($0.key), String($0.value)) }) {
+                switch name {
+                case "limit": limit = try SimilarParameters.limit(value)
+                case "category": filter.category = value.isEmpty ? .any : .named(value)
+                case "in_stock": filter.inStockOnly = try SimilarParameters.inStock(value)
+                case "min_score": filter.minScore = try SimilarParameters.minScore(value)
+                default: throw SimilarParameters.unknown(name, known: Self.names)
+                }
             }
+        } catch {
+            return JSONResponse.error(.badRequest, error.message)
         }
         let type = request.headers[.contentType]?.lowercased() ?? ""
         guard type.hasPrefix("image/jpeg") || type.hasPrefix("image/png") else {

@@ -21,9 +21,7 @@ struct SimilarParameters: Sendable, Equatable {
     init(_ query: [(name: String, value: String)]) throws(Invalid) {
         for (name, value) in query {
             switch name {
-            case "limit":
-                guard let n = Int(value), n >= 1 else { throw Invalid(message: "limit must be a whole number ≥ 1, not '\(value)'") }
-                limit = min(n, Self.maxLimit)
+            case "limit": limit = try Self.limit(value)
             case "offset":
                 guard let n = Int(value), (0...Self.maxOffset).contains(n) else {
                     throw Invalid(message: "offset must be a whole number from 0 to \(Self.maxOffset), not '\(value)'")
@@ -37,20 +35,37 @@ struct SimilarParameters: Sendable, Equatable {
                 category = value.isEmpty ? .any : value == "same" ? .same : .named(value)
             case "exclude":
                 exclude.formUnion(value.split(separator: ",").map { String($0) }.filter { !$0.isEmpty })
-            case "in_stock":
-                guard let b = Self.bool(value) else { throw Invalid(message: "in_stock must be true or false, not '\(value)'") }
-                inStockOnly = b
-            case "min_score":
-                guard !value.isEmpty else { continue }
-                guard let s = Double(value), s.isFinite else { throw Invalid(message: "min_score must be a number, not '\(value)'") }
-                minScore = s
+            case "in_stock": inStockOnly = try Self.inStock(value)
+            case "min_score": minScore = try Self.minScore(value)
             case "explain":
                 guard let b = Self.bool(value) else { throw Invalid(message: "explain must be true or false, not '\(value)'") }
                 explain = b
-            default:
-                throw Invalid(message: "unknown parameter '\(name)' (known: \(Self.names.sorted().joined(separator: ", ")))")
+            default: throw Self.unknown(name, known: Self.names)
             }
         }
+    }
+
+    // Parsers shared with `POST /search/image`, so both refuse a value with the same words.
+
+    static func limit(_ value: String) throws(Invalid) -> Int {
+        guard let n = Int(value), n >= 1 else { throw Invalid(message: "limit must be a whole number ≥ 1, not '\(value)'") }
+        return min(n, maxLimit)
+    }
+
+    static func inStock(_ value: String) throws(Invalid) -> Bool {
+        guard let b = bool(value) else { throw Invalid(message: "in_stock must be true or false, not '\(value)'") }
+        return b
+    }
+
+    /// nil for an empty value (no minimum).
+    static func minScore(_ value: String) throws(Invalid) -> Double? {
+        guard !value.isEmpty else { return nil }
+        guard let s = Double(value), s.isFinite else { throw Invalid(message: "min_score must be a number, not '\(value)'") }
+        return s
+    }
+
+    static func unknown(_ name: String, known: Set<String>) -> Invalid {
+        Invalid(message: "unknown parameter '\(name)' (known: \(known.sorted().joined(separator: ", ")))")
     }
 
     static func bool(_ text: String) -> Bool? {
