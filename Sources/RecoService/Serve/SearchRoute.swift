@@ -53,12 +53,15 @@ struct SearchRoute: Sendable {
         } catch {
             return JSONResponse.error(.badRequest, error.message)
         }
-        let type = request.headers[.contentType]?.lowercased() ?? ""
-        guard type.hasPrefix("image/jpeg") || type.hasPrefix("image/png") else {
-            return JSONResponse.error(.unsupportedMediaType, "send the photo as the body with Content-Type image/jpeg or image/png, not '\(type)'")
+        // The type is checked before the body is read: a wrong upload is refused without reading it.
+        let type = request.headers[.contentType] ?? ""
+        if let refusal = UploadedImage.refusal(contentType: type) { return refusal.response }
+        let body = try await request.body.collect(upTo: maxImageBytes)
+        let data: Data
+        switch Result(catching: { () throws(UploadedImage.Refusal) in try UploadedImage.extract(body: body, contentType: type) }) {
+        case .success(let bytes): data = bytes
+        case .failure(let refusal): return refusal.response
         }
-        var body = try await request.body.collect(upTo: maxImageBytes)
-        let data = Data(body.readBytes(length: body.readableBytes) ?? [])
         guard let embedder else { return JSONResponse.unavailable("search by image is unavailable: \(unavailable)", retryAfter: 60) }
         guard let snapshot = state.snapshot else { return JSONResponse.unavailable("the catalog is not loaded yet") }
         guard snapshot.catalog.model == embedder.modelIdentifier else {
@@ -86,5 +89,14 @@ struct SearchRoute: Sendable {
             out += (i == 0 ? "" : ",") + "{\"item_id\":\(snapshot.jsonIDs[Int(n.index)]),\"score\":\(JSON.number(n.score))}"
         }
         return JSONResponse.ok(out + "]}")
+    }
+}
+
+extension UploadedImage.Refusal {
+    var response: Response {
+        switch self {
+        case .unsupportedType(let reason): JSONResponse.error(.unsupportedMediaType, reason)
+        case .badForm(let reason): JSONResponse.error(.badRequest, reason)
+        }
     }
 }

@@ -59,4 +59,86 @@ import Testing
         #expect(replies.allSatisfy { $0.status == 200 || $0.status == 503 })
         #expect(service.stop() == 0)
     }
+
+    /// A browser form: multipart/form-data with the photo in a file field.
+    static func form(_ file: Data, name: String = "image", filename: String? = "photo.jpg", type: String = "image/jpeg",
+                     boundary: String = "reco-test-boundary") -> (Data, [String: String]) {
+        var body = Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"limit-note\"\r\n\r\nignored\r\n".utf8)
+        let disposition = "form-data; name=\"\(name)\"" + (filename.map { "; filename=\"\($0)\"" } ?? "")
+        body += Data("--\(boundary)\r\nContent-Disposition: \(disposition)\r\nContent-Type: \(type)\r\n\r\n".utf8)
+        body += file + Data("\r\n--\(boundary)--\r\n".utf8)
+        return (body, ["Content-Type": "multipart/form-data; boundary=\(boundary)"])
+    }
+
+    @Test func aFormUploadFindsItsItemAndBadFormsAreRefused() async throws {
+        let db = try catalog()
+        let service = try ServiceProcess(databaseURL: db.url)
+        _ = try await service.eventually("/readyz") { $0.status == 200 }
+        let photo = try Data(contentsOf: Self.query)
+        let (body, headers) = Self.form(photo)
+        let found = try await service.request("/search/image?limit=2", method: "POST", body: body, headers: headers)
+        #expect(found.status == 200, "\(found.text)")
+        #expect(try #require(try found.json()["results"] as? [[String: Any]]).first?["item_id"] as? String == "item003")
+        // A field named `image` without a file name is taken too (curl -F image=@… always sends one; scripts may not).
+        let (unnamed, unnamedHeaders) = Self.form(photo, filename: nil)
+        #expect(try await service.request("/search/image", method: "POST", body: unnamed, headers: unnamedHeaders).status == 200)
+
+        let (gif, gifHeaders) = Self.form(Data("GIF89a".utf8), type: "image/gif")
+        let refusedGIF = try await service.request("/search/image", method: "POST", body: gif, headers: gifHeaders)
+        #expect(refusedGIF.status == 415 && refusedGIF.text.contains("image/gif"))
+        let (noFile, noFileHeaders) = Self.form(photo, name: "note", filename: nil)
+        let refusedForm = try await service.request("/search/image", method: "POST", body: noFile, headers: noFileHeaders)
+        #expect(refusedForm.status == 400 && refusedForm.text.contains("no file field"))
+        let (empty, emptyHeaders) = Self.form(Data())
+        #expect(try await service.request("/search/image", method: "POST", body: empty, headers: emptyHeaders).status == 400)
+        #expect(try await service.request("/search/image", method: "POST", body: body, headers: ["Content-Type": "multipart/form-data"]).status == 400)
+        let (garbage, garbageHeaders) = Self.form(Data("not an image".utf8), type: "application/octet-stream")
+        #expect(try await service.request("/search/image", method: "POST", body: garbage, headers: garbageHeaders).status == 422)
+        #expect(service.stop() == 0)
+    }
+
+    /// Searches that run while the service swaps snapshots each see one whole snapshot: every
+    /// answer is exactly the answer of the catalog before or after a change, never a mix.
+    @Test func searchesDuringRefreshesSeeOneConsistentSnapshot() async throws {
+        let db = try catalog()
+        let service = try ServiceProcess(databaseURL: db.url, arguments: ["--refresh-seconds", "0.05"])
+        _ = try await service.eventually("/readyz") { $0.status == 200 }
+        let photo = try Data(contentsOf: Self.query)
+        func answer() async throws -> String {
+            let reply = try await service.request("/search/image?limit=100", method: "POST", body: photo, headers: ["Content-Type": "image/jpeg"])
+            #expect(reply.status == 200)
+            return reply.text
+        }
+        func setHalfOutOfStock(_ out: Bool) throws {
+            _ = try db.withConnection {
+                try $0.execute("UPDATE items SET in_stock = $1, updated_at = now() WHERE id IN ('item000', 'item002', 'item003')", [.bool(!out)])
+            }
+        }
+        let whole = try await answer()
+        try setHalfOutOfStock(true)
+        let half = try await service.eventually("/search/image?limit=100", method: "POST", body: photo,
+                                                headers: ["Content-Type": "image/jpeg"]) { $0.text != whole }.text
+        #expect(!half.contains("item003"))
+
+        let seen = try await withThrowingTaskGroup(of: [String].self) { group in
+            group.addTask {
+                for round in 0..<16 {
+                    try setHalfOutOfStock(round % 2 == 1)
+                    try await Task.sleep(for: .milliseconds(120))
+                }
+                return []
+            }
+            for _ in 0..<2 {
+                group.addTask {
+                    var answers: [String] = []
+                    for _ in 0..<40 { answers.append(try await answer()) }
+                    return answers
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        #expect(seen.allSatisfy { $0 == whole || $0 == half }, "\(Set(seen).subtracting([whole, half]))")
+        #expect(seen.contains(whole) && seen.contains(half))
+        #expect(service.stop() == 0)
+    }
 }

@@ -71,11 +71,12 @@ final class ServiceProcess: @unchecked Sendable {  // immutable after init; Proc
     func get(_ path: String) async throws -> Reply { try await request(path) }
 
     /// Polls `path` until `condition` holds (the service refreshes on its own), or fails after `seconds`.
-    func eventually(_ path: String, within seconds: Double = 20, _ condition: (Reply) throws -> Bool) async throws -> Reply {
+    func eventually(_ path: String, method: String = "GET", body: Data? = nil, headers: [String: String] = [:],
+                    within seconds: Double = 20, _ condition: (Reply) throws -> Bool) async throws -> Reply {
         let deadline = Date().addingTimeInterval(seconds)
         var last: Reply?
         while Date() < deadline {
-            if let reply = try? await get(path) {
+            if let reply = try? await request(path, method: method, body: body, headers: headers) {
                 last = reply
                 if (try? condition(reply)) == true { return reply }
             }
