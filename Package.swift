@@ -34,8 +34,10 @@ let package = Package(
             // The numeric kernels are ~100× slower unoptimised; the test suite runs a debug build.
             swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
+        // The int8 scan kernel of search by image (AVX2 picked at run time).
+        .target(name: "CVectorKernels", cSettings: [.unsafeFlags(["-O3"])]),
         // Ranking is pure computation: no I/O.
-        .target(name: "Ranking", dependencies: ["COpenBLAS"]),
+        .target(name: "Ranking", dependencies: ["COpenBLAS", "CVectorKernels"]),
         .target(
             name: "Catalog",
             dependencies: [

@@ -30,12 +30,14 @@ public struct ServingCatalog: Sendable {
     public let model: String?
     /// The active items' current vectors for `model`, for search by image.
     public let vectors: VectorMatrix?
+    /// Their int8 copy, which searches scan before re-ranking exactly.
+    let quantizedVectors: QuantizedVectors?
     /// Row of `vectors` → item index.
     private let vectorItems: [Int32]
     public let items: [Item]
     private let index: [String: Int32]
     /// Per item, best first.
-    private let imageNeighbours: [[ImageNeighbour]]
+    public let imageNeighbours: [[ImageNeighbour]]
     private let coviewNeighbours: [[CoViewNeighbour]]
     /// Per item, sessions that viewed it.
     private let evidence: [Int32]
@@ -52,6 +54,7 @@ public struct ServingCatalog: Sendable {
                 vectors: (matrix: VectorMatrix, items: [Int32])? = nil) {
         self.model = model
         self.vectors = vectors?.matrix
+        self.quantizedVectors = vectors.map { QuantizedVectors($0.matrix) }
         self.vectorItems = vectors?.items ?? []
         self.items = items
         var index: [String: Int32] = [:]
@@ -102,7 +105,7 @@ public struct ServingCatalog: Sendable {
     /// no query item: `.same` category means any).
     public func search(_ query: [Float], filter: ResultFilter<Int32>, limit: Int) -> [ImageNeighbour] {
         guard let vectors, query.count == vectors.dims else { return [] }
-        let found = VectorSearch.top(query, in: vectors, k: limit) { row in
+        let found = VectorSearch.top(query, in: vectors, quantized: quantizedVectors, k: limit) { row in
             let item = vectorItems[Int(row)], facts = items[Int(item)].facts
             guard facts.active, !filter.exclude.contains(item), !filter.inStockOnly || facts.inStock else { return false }
             if case .named(let name) = filter.category, facts.category != name { return false }

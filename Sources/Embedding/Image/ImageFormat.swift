@@ -1,3 +1,5 @@
+import Foundation
+
 /// Recognises an image by its first bytes (never by file name).
 enum ImageFormat: Equatable {
     case jpeg
@@ -18,5 +20,17 @@ enum ImageFormat: Equatable {
         if starts(Array("ftyp".utf8), at: 4) { return .other("HEIF/AVIF") }
         if starts([0x00, 0x00, 0x01, 0x00]) { return .other("ICO") }
         throw .notAnImage
+    }
+}
+
+public enum ImageContentType {
+    /// The media type of image bytes we can decode (JPEG or PNG), from their first bytes.
+    public static func of(_ data: Data) -> String? {
+        let format = data.withUnsafeBytes { try? ImageFormat.sniff($0) }
+        switch format {
+        case .jpeg: return "image/jpeg"
+        case .png: return "image/png"
+        default: return nil
+        }
     }
 }

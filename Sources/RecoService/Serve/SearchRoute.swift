@@ -38,7 +38,28 @@ struct SearchRoute: Sendable {
 
     static let names: Set<String> = ["limit", "category", "in_stock", "min_score"]
 
+    /// What a search came to: items of a snapshot, or a refusal with its status and reason.
+    enum Outcome {
+        case found(ServingState.Snapshot, model: String, [ServingCatalog.ImageNeighbour])
+        case refused(HTTPResponse.Status, String, retryAfter: Int? = nil)
+    }
+
+    /// `POST /search/image`: the outcome as JSON.
     func handle(_ request: Request, context: some RequestContext) async throws -> Response {
+        switch try await search(request) {
+        case .refused(let status, let message, let retryAfter):
+            return JSONResponse.error(status, message, headers: retryAfter.map { [.retryAfter: "\($0)"] } ?? [:])
+        case .found(let snapshot, let model, let found):
+            var out = "{\"model\":\(JSON.string(model)),\"results\":["
+            for (i, n) in found.enumerated() {
+                out += (i == 0 ? "" : ",") + "{\"item_id\":\(snapshot.jsonIDs[Int(n.index)]),\"score\":\(JSON.number(n.score))}"
+            }
+            return JSONResponse.ok(out + "]}")
+        }
+    }
+
+    /// Parameters, upload, admission, then decode + embed + rank on the search pool.
+    func search(_ request: Request) async throws -> Outcome {
         var limit = 20, filter = ResultFilter<Int32>()
         do throws(SimilarParameters.Invalid) {
             for (name, value) in request.uri.queryParameters.map({ (String($0.key), String($0.value)) }) {
@@ -51,21 +72,21 @@ struct SearchRoute: Sendable {
                 }
             }
         } catch {
-            return JSONResponse.error(.badRequest, error.message)
+            return .refused(.badRequest, error.message)
         }
         // The type is checked before the body is read: a wrong upload is refused without reading it.
         let type = request.headers[.contentType] ?? ""
-        if let refusal = UploadedImage.refusal(contentType: type) { return refusal.response }
+        if let refusal = UploadedImage.refusal(contentType: type) { return refusal.outcome }
         let body = try await request.body.collect(upTo: maxImageBytes)
         let data: Data
         switch Result(catching: { () throws(UploadedImage.Refusal) in try UploadedImage.extract(body: body, contentType: type) }) {
         case .success(let bytes): data = bytes
-        case .failure(let refusal): return refusal.response
+        case .failure(let refusal): return refusal.outcome
         }
-        guard let embedder else { return JSONResponse.unavailable("search by image is unavailable: \(unavailable)", retryAfter: 60) }
-        guard let snapshot = state.snapshot else { return JSONResponse.unavailable("the catalog is not loaded yet") }
+        guard let embedder else { return .refused(.serviceUnavailable, "search by image is unavailable: \(unavailable)", retryAfter: 60) }
+        guard let snapshot = state.snapshot else { return .refused(.serviceUnavailable, "the catalog is not loaded yet", retryAfter: 5) }
         guard snapshot.catalog.model == embedder.modelIdentifier else {
-            return JSONResponse.unavailable("the catalog's vectors are of model \(snapshot.catalog.model ?? "none"), the service runs \(embedder.modelIdentifier)", retryAfter: 60)
+            return .refused(.serviceUnavailable, "the catalog's vectors are of model \(snapshot.catalog.model ?? "none"), the service runs \(embedder.modelIdentifier)", retryAfter: 60)
         }
         // Admission: at most `concurrency` running and `queue` waiting.
         let admittedNow = admission.count.withLock { n in
@@ -73,30 +94,25 @@ struct SearchRoute: Sendable {
             n += 1
             return true
         }
-        guard admittedNow else { return JSONResponse.unavailable("too many searches in progress", retryAfter: 1) }
+        guard admittedNow else { return .refused(.serviceUnavailable, "too many searches in progress", retryAfter: 1) }
         defer { admission.count.withLock { $0 -= 1 } }
         let catalog = snapshot.catalog, wanted = filter, count = limit
-        let found: [ServingCatalog.ImageNeighbour]
         do {
-            found = try await pool.runIfActive {
+            let found = try await pool.runIfActive {
                 catalog.search(try embedder.embed(data).vector, filter: wanted, limit: count)
             }
+            return .found(snapshot, model: embedder.modelIdentifier, found)
         } catch let error as ImageError {
-            return JSONResponse.error(.unprocessableContent, "the image cannot be decoded: \(error)")
+            return .refused(.unprocessableContent, "the image cannot be decoded: \(error)")
         }
-        var out = "{\"model\":\(JSON.string(embedder.modelIdentifier)),\"results\":["
-        for (i, n) in found.enumerated() {
-            out += (i == 0 ? "" : ",") + "{\"item_id\":\(snapshot.jsonIDs[Int(n.index)]),\"score\":\(JSON.number(n.score))}"
-        }
-        return JSONResponse.ok(out + "]}")
     }
 }
 
 extension UploadedImage.Refusal {
-    var response: Response {
+    var outcome: SearchRoute.Outcome {
         switch self {
-        case .unsupportedType(let reason): JSONResponse.error(.unsupportedMediaType, reason)
-        case .badForm(let reason): JSONResponse.error(.badRequest, reason)
+        case .unsupportedType(let reason): .refused(.unsupportedMediaType, reason)
+        case .badForm(let reason): .refused(.badRequest, reason)
         }
     }
 }

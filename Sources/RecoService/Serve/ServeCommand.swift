@@ -37,8 +37,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest accepted request body, in bytes.")
     var maxBodyBytes: Int = 1 << 20
 
-    @Option(help: "Searches by image running at once (default: one per core).")
-    var searchConcurrency: Int = ProcessInfo.processInfo.activeProcessorCount
+    // One core is left to the event loops: on 2 cores, two searches at once took /similar's p99
+    // from 3.6 to 7.1 ms at 1,000 requests/s (docs/BENCHMARKS.md).
+    @Option(help: "Searches by image running at once (default: one per core but one, at least one).")
+    var searchConcurrency: Int = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
 
     @Option(help: "Searches by image waiting beyond those; more are refused with 503.")
     var searchQueue: Int = 16
@@ -84,7 +86,8 @@ struct ServeCommand: AsyncParsableCommand {
         let router = ServiceRouter.make(
             state: state, metrics: metrics,
             similar: SimilarRoute(state: state, blend: BlendConfig(imageWeight: imageWeight, confidenceK: confidenceK)),
-            events: ViewEventsRoute(database: db, state: state, token: token, maxBodyBytes: maxBodyBytes), search: search)
+            events: ViewEventsRoute(database: db, state: state, token: token, maxBodyBytes: maxBodyBytes), search: search,
+            pages: try await HTMLPages.load())
         var app = Application(
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "reco"),

@@ -1,0 +1,49 @@
+// Why C: Swift's integer loops are compiled for the baseline x86-64 (SSE2) and widened int8
+// through the stack (3.4 G multiply-adds/s measured); this kernel picks AVX2 at run time.
+#include "vector_kernels.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+__attribute__((target("avx2")))
+static void scores_avx2(const int8_t *codes, const float *scales, const int8_t *query, float query_scale,
+                        int64_t rows, int64_t dims, float *out) {
+    const int64_t wide = dims & ~(int64_t)15;
+    for (int64_t i = 0; i < rows; i++) {
+        const int8_t *row = codes + i * dims;
+        __m256i acc = _mm256_setzero_si256();
+        for (int64_t j = 0; j < wide; j += 16) {
+            __m256i a = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(row + j)));
+            __m256i b = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(query + j)));
+            acc = _mm256_add_epi32(acc, _mm256_madd_epi16(a, b));
+        }
+        __m128i s = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
+        s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
+        s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
+        int32_t sum = _mm_cvtsi128_si32(s);
+        for (int64_t j = wide; j < dims; j++) sum += (int32_t)row[j] * (int32_t)query[j];
+        out[i] = (float)sum * scales[i] * query_scale;
+    }
+}
+#endif
+
+static void scores_portable(const int8_t *codes, const float *scales, const int8_t *query, float query_scale,
+                            int64_t rows, int64_t dims, float *out) {
+    for (int64_t i = 0; i < rows; i++) {
+        const int8_t *row = codes + i * dims;
+        int32_t sum = 0;
+        for (int64_t j = 0; j < dims; j++) sum += (int32_t)row[j] * (int32_t)query[j];
+        out[i] = (float)sum * scales[i] * query_scale;
+    }
+}
+
+void reco_int8_scores(const int8_t *codes, const float *scales, const int8_t *query, float query_scale,
+                      int64_t rows, int64_t dims, float *out) {
+#if defined(__x86_64__)
+    if (__builtin_cpu_supports("avx2")) {
+        scores_avx2(codes, scales, query, query_scale, rows, dims, out);
+        return;
+    }
+#endif
+    scores_portable(codes, scales, query, query_scale, rows, dims, out);
+}

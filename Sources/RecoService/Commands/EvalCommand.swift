@@ -1,0 +1,38 @@
+import ArgumentParser
+import Catalog
+import Foundation
+import Ranking
+
+/// `reco eval`: how well image similarity, co-views and their blend predict the next view.
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Offline evaluation: HitRate@k, MRR@k and coverage of image-only, co-view-only and blended similar items on held-out views.",
+        discussion: "The last --holdout-days of view events are held out; co-views are counted from the rest."
+    )
+
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Model identifier (default: the newest neighbour build's).") var modelID: String?
+    @Option(help: "Days of events held out at the end of the log.") var holdoutDays: Double = 7
+    @Option(help: "Length of the recommended list (k).") var k: Int = 10
+    @Option(help: "Image weights to try, comma-separated.") var weights: String = "0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1"
+    @Option(help: "Write every row as CSV here.") var csv: String?
+    @Option(help: "Write an HTML report with a chart here.") var html: String?
+
+    func run() throws {
+        var evaluation = BlendEvaluation(database: database.makeDatabase(), model: modelID)
+        evaluation.holdoutDays = holdoutDays
+        evaluation.k = k
+        evaluation.imageWeights = try weights.split(separator: ",").map { text in
+            guard let w = Double(text.trimmingCharacters(in: .whitespaces)), (0...1).contains(w) else {
+                throw ValidationError("--weights must be numbers from 0 to 1, not '\(text)'")
+            }
+            return w
+        }
+        let report = try reportingErrors("eval") { try evaluation.run() }
+        let table = EvalReport(report: report, k: k)
+        Console.out(table.text)
+        if let csv { try reportingErrors("eval") { try table.csv.write(toFile: csv, atomically: true, encoding: .utf8) } }
+        if let html { try reportingErrors("eval") { try table.html.write(toFile: html, atomically: true, encoding: .utf8) } }
+    }
+}
