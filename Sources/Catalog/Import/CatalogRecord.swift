@@ -25,7 +25,7 @@ public struct CatalogRecord: Sendable, Equatable {
 
     /// Validates a row; relative image paths are resolved against `baseDirectory` (the input file's).
     public init(fields: [String: FieldValue], line: Int, baseDirectory: URL) throws(RowError) {
-        guard let id = fields["id"]?.text?.trimmingCharacters(in: .whitespaces), !id.isEmpty else {
+        guard let id = fields["id"]?.trimmedText, !id.isEmpty else {
             throw RowError(line: line, "id is missing or empty")
         }
         guard id.utf8.count <= 256 else { throw RowError(line: line, "id is longer than 256 bytes") }
@@ -34,14 +34,14 @@ public struct CatalogRecord: Sendable, Equatable {
         case nil, .null?: break
         case .bool(let b)?: inStock = b
         case let value?:
-            switch value.text?.trimmingCharacters(in: .whitespaces).lowercased() {
+            switch value.trimmedText?.lowercased() {
             case "", "1", "true", "t", "yes", "y": inStock = true
             case "0", "false", "f", "no", "n": inStock = false
             default: throw RowError(line: line, "in_stock must be true/false/1/0/yes/no, not \(value.text ?? value.jsonText)")
             }
         }
         var image: String?
-        if let raw = fields["image"]?.text?.trimmingCharacters(in: .whitespaces), !raw.isEmpty {
+        if let raw = fields["image"]?.trimmedText, !raw.isEmpty {
             if raw.hasPrefix("http://") || raw.hasPrefix("https://") {
                 guard URL(string: raw)?.host != nil else { throw RowError(line: line, "image URL \(raw) is not valid") }
                 image = raw
@@ -71,13 +71,13 @@ public struct ViewEvent: Sendable, Equatable {
     }
 
     public init(fields: [String: FieldValue], line: Int) throws(RowError) {
-        guard let session = fields["session_id"]?.text?.trimmingCharacters(in: .whitespaces), !session.isEmpty else {
+        guard let session = fields["session_id"]?.trimmedText, !session.isEmpty else {
             throw RowError(line: line, "session_id is missing or empty")
         }
-        guard let item = fields["item_id"]?.text?.trimmingCharacters(in: .whitespaces), !item.isEmpty else {
+        guard let item = fields["item_id"]?.trimmedText, !item.isEmpty else {
             throw RowError(line: line, "item_id is missing or empty")
         }
-        guard let raw = fields["viewed_at"]?.text?.trimmingCharacters(in: .whitespaces), let date = ISO8601.parse(raw) else {
+        guard let raw = fields["viewed_at"]?.trimmedText, let date = ISO8601.parse(raw) else {
             throw RowError(line: line, "viewed_at must be an ISO-8601 time such as 2026-11-29T10:15:00Z, not \(fields["viewed_at"]?.text ?? "nothing")")
         }
         self.init(sessionID: session, itemID: item, viewedAt: date)

@@ -3,6 +3,14 @@ import Foundation
 
 /// One field of an input row: CSV fields are text; JSON Lines keep their JSON type.
 public enum FieldValue: Sendable, Equatable {
+    /// `text` without surrounding white space. Most fields have none: checking the edge bytes
+    /// first skips Foundation's trimming, which was a quarter of a million-row views import.
+    var trimmedText: String? {
+        guard let text else { return nil }
+        func edge(_ byte: UInt8?) -> Bool { byte.map { $0 == 0x20 || $0 == 0x09 || $0 >= 0x80 } ?? false }
+        return edge(text.utf8.first) || edge(text.utf8.last) ? text.trimmingCharacters(in: .whitespaces) : text
+    }
+
     case text(String)
     case bool(Bool)
     case number(String)

@@ -27,9 +27,10 @@ import Testing
         let operations = Self.operations(spec)
         #expect(Set(operations.map { "\($0.method) \($0.path)" }) == [
             "get /items/{id}/similar", "post /events/views", "post /search/image", "get /healthz", "get /readyz", "get /metrics", "get /openapi.yaml",
+            "get /", "get /items/{id}", "post /search", "get /images/{id}",
         ])
         #expect(operations.allSatisfy { $0.statuses.contains(200) || $0.statuses.contains(202) })
-        // A JSON body is not a photo: /search/image answers 415, which it documents.
+        // A JSON body is not a photo: /search/image and /search answer 415, which they document.
 
         let db = try ServiceCatalog.make()
         let service = try ServiceProcess(databaseURL: db.url)
