@@ -30,8 +30,10 @@ public struct ServingCatalog: Sendable {
     public let model: String?
     /// The active items' current vectors for `model`, for search by image.
     public let vectors: VectorMatrix?
-    /// Their int8 copy, which searches scan before re-ranking exactly.
+    /// Their int8 copy, which searches scan before re-ranking exactly; or, for catalogs of at
+    /// least `searchIndexAbove` vectors, an inverted file whose probed cells searches score.
     let quantizedVectors: QuantizedVectors?
+    let searchIndex: InvertedFileIndex?
     /// Row of `vectors` → item index.
     private let vectorItems: [Int32]
     public let items: [Item]
@@ -51,10 +53,12 @@ public struct ServingCatalog: Sendable {
 
     /// Lists are indexed like `items`; missing trailing lists are empty.
     public init(model: String?, items: [Item], imageNeighbours: [[ImageNeighbour]], coviewNeighbours: [[CoViewNeighbour]], evidence: [Int32],
-                vectors: (matrix: VectorMatrix, items: [Int32])? = nil) {
+                vectors: (matrix: VectorMatrix, items: [Int32])? = nil, searchIndexAbove: Int = .max) {
         self.model = model
         self.vectors = vectors?.matrix
-        self.quantizedVectors = vectors.map { QuantizedVectors($0.matrix) }
+        let indexed = (vectors?.matrix.count ?? 0) >= max(1, searchIndexAbove)
+        self.searchIndex = indexed ? vectors.map { InvertedFileIndex($0.matrix) } : nil
+        self.quantizedVectors = indexed ? nil : vectors.map { QuantizedVectors($0.matrix) }
         self.vectorItems = vectors?.items ?? []
         self.items = items
         var index: [String: Int32] = [:]
@@ -105,12 +109,14 @@ public struct ServingCatalog: Sendable {
     /// no query item: `.same` category means any).
     public func search(_ query: [Float], filter: ResultFilter<Int32>, limit: Int) -> [ImageNeighbour] {
         guard let vectors, query.count == vectors.dims else { return [] }
-        let found = VectorSearch.top(query, in: vectors, quantized: quantizedVectors, k: limit) { row in
+        let accept = { (row: Int32) -> Bool in
             let item = vectorItems[Int(row)], facts = items[Int(item)].facts
             guard facts.active, !filter.exclude.contains(item), !filter.inStockOnly || facts.inStock else { return false }
             if case .named(let name) = filter.category, facts.category != name { return false }
             return true
         }
+        let found = searchIndex?.top(query, in: vectors, k: limit, accept: accept)
+            ?? VectorSearch.top(query, in: vectors, quantized: quantizedVectors, k: limit, accept: accept)
         return found.compactMap { n in
             if let min = filter.minScore, Double(n.score) < min { return nil }
             return ImageNeighbour(index: vectorItems[Int(n.index)], score: n.score)

@@ -171,3 +171,40 @@ import Testing
                 == VectorSearch.top(oddQuery, in: odd, k: 10).map(\.index))
     }
 }
+
+@Suite struct InvertedFileIndexTests {
+    /// Clustered rows (as image features are): probing every cell is the exact search; a few
+    /// probes find nearly all of the exact top 10; and probing goes on past the nearest cells
+    /// when a filter leaves them short.
+    @Test func probingFindsTheExactNeighboursAndNarrowFiltersFallBackToTheScan() {
+        let centres = NeighbourTests.vectors(40, 64, seed: 3)
+        let noise = NeighbourTests.vectors(4000, 64, seed: 4)
+        var values: [Float] = []
+        for i in 0..<4000 {
+            var row = zip(centres.row(i % 40), noise.row(i)).map { $0 + 0.35 * $1 }
+            let norm = row.map { $0 * $0 }.reduce(0, +).squareRoot()
+            row = row.map { $0 / norm }
+            values += row
+        }
+        let m = VectorMatrix(dims: 64, values: values)
+        let everything = InvertedFileIndex(m, parameters: ApproximateNeighbours.Parameters(lists: 40, probes: 40))
+        let few = InvertedFileIndex(m, parameters: ApproximateNeighbours.Parameters(lists: 40, probes: 3))
+        var found = 0
+        for q in 0..<20 {
+            let query = Array(m.row(q * 97))
+            let exact = VectorSearch.top(query, in: m, k: 10)
+            #expect(everything.top(query, in: m, k: 10).map(\.index) == exact.map(\.index))
+            found += Set(few.top(query, in: m, k: 10).map(\.index)).intersection(exact.map(\.index)).count
+        }
+        #expect(Double(found) / 200 >= 0.9, "recall@10 with 3 of 40 cells: \(Double(found) / 200)")
+
+        // Through the serving catalog: an index from 1 vector on; a filter accepting 5 rows of
+        // 4,000 (likely outside the nearest cells) still gets all 5: probing goes on until enough pass.
+        let items = (0..<4000).map { ServingCatalog.Item(id: "i\($0)", facts: ItemFacts(category: $0 % 800 == 0 ? "rare" : "common")) }
+        let catalog = ServingCatalog(model: "m", items: items, imageNeighbours: [], coviewNeighbours: [], evidence: [],
+                                     vectors: (m, (0..<4000).map(Int32.init)), searchIndexAbove: 1)
+        let rare = catalog.search(Array(m.row(1)), filter: ResultFilter(category: .named("rare"), inStockOnly: false), limit: 10)
+        #expect(Set(rare.map(\.index)) == [0, 800, 1600, 2400, 3200])
+        #expect(catalog.search(Array(m.row(1)), filter: ResultFilter(inStockOnly: false), limit: 10).first?.index == 1)
+    }
+}

@@ -20,6 +20,8 @@ public struct ServingCatalogLoader: Sendable {
     public let database: Database
     /// nil: the model of the most recent neighbour build.
     public let model: String?
+    /// From this many vectors on, searches probe an inverted file instead of scanning them all.
+    public var searchIndexAbove = 1_000_000
 
     public init(database: Database, model: String? = nil) {
         self.database = database
@@ -71,7 +73,8 @@ public struct ServingCatalogLoader: Sendable {
                 if !rows.isEmpty { vectors = (VectorMatrix(dims: values.count / rows.count, values: values), rows) }
             }
             let catalog = ServingCatalog(model: version.model, items: items, imageNeighbours: image,
-                                         coviewNeighbours: coview, evidence: evidence, vectors: vectors)
+                                         coviewNeighbours: coview, evidence: evidence, vectors: vectors,
+                                         searchIndexAbove: searchIndexAbove)
             return (catalog, version)
         }
     }

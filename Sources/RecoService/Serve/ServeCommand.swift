@@ -45,6 +45,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Searches by image waiting beyond those; more are refused with 503.")
     var searchQueue: Int = 16
 
+    @Option(help: "From this many vectors on, search by image probes inverted-file cells (approximate) instead of scanning all vectors.")
+    var searchIndexAbove: Int = 1_000_000
+
     @Option(help: "Largest accepted photo for search by image, in bytes.")
     var maxImageBytes: Int = 10 << 20
 
@@ -72,7 +75,9 @@ struct ServeCommand: AsyncParsableCommand {
         let metrics = ServiceMetrics.bootstrap()
         let db = database.makeDatabase()
         let state = ServingState()
-        let refresher = CatalogRefresher(loader: ServingCatalogLoader(database: db, model: modelID), state: state,
+        var loader = ServingCatalogLoader(database: db, model: modelID)
+        loader.searchIndexAbove = searchIndexAbove
+        let refresher = CatalogRefresher(loader: loader, state: state,
                                          interval: .milliseconds(Int(refreshSeconds * 1000)), metrics: metrics, logger: logger)
         // Search by image needs the network; without it the rest of the service still runs.
         var embedder: Embedder?, unavailable = ""
