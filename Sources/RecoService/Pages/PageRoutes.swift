@@ -36,7 +36,7 @@ struct PageRoutes: Sendable {
             return "/?" + parts.joined(separator: "&")
         }
         return pages.render("index", [
-            "title": "Catalog", "q": q,
+            "title": "Catalog", "q": q, "has_q": !q.isEmpty,
             "categories": counts.keys.sorted().map { ["name": $0, "count": counts[$0]!, "selected": $0 == category] },
             "items": page.map { Self.card(catalog.items[$0]) },
             "shown": page.count, "matching": matching.count,

@@ -20,8 +20,10 @@ import Testing
         #expect(start.text.contains("href=\"/items/item000\"") && start.text.contains("enctype=\"multipart/form-data\""))
         let startImages = imageLinks(start.text)
         #expect(startImages.count == 6)
+        #expect(start.text.contains("6 of 6 items.") && !start.text.contains("matching"))
         let filtered = try await service.get("/?category=space&q=item00")
         #expect(imageLinks(filtered.text) == ["/images/item002", "/images/item005"])
+        #expect(filtered.text.contains("2 of 2 items matching “item00”"))
 
         let page = try await service.get("/items/item000?w_image=0.8&category=&in_stock=false")
         #expect(page.status == 200 && page.headers["content-type"]?.hasPrefix("text/html") == true)
