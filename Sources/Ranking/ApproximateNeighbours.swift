@@ -94,7 +94,7 @@ public enum ApproximateNeighbours {
     /// Spherical k-means: centroids are unit vectors, items join the centroid of highest cosine.
     static func train(_ m: VectorMatrix, cells: Int, parameters p: Parameters, workers: Int) -> VectorMatrix {
         let n = m.count, d = m.dims
-        var rng = SplitMix(seed: p.seed)
+        var rng = SplitMix64(seed: p.seed)
         var sample = Array(0..<n)
         for i in stride(from: n - 1, to: 0, by: -1) { sample.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
         sample = Array(sample.prefix(max(cells, min(n, p.sample))))
@@ -167,18 +167,5 @@ public enum ApproximateNeighbours {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows.count), Int32(columns.count), Int32(d),
                     1, a, Int32(d), b, Int32(d), 0, &s, Int32(columns.count))
         return s
-    }
-}
-
-/// A small seeded generator (sampling for k-means), so results repeat.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -11,6 +11,9 @@ public struct BlendConfig: Sendable, Equatable {
         self.imageWeight = imageWeight
         self.confidenceK = confidenceK
     }
+
+    /// c = n / (n + k) for an item that n sessions viewed.
+    public func confidence(evidence: Int) -> Double { Double(evidence) / (Double(evidence) + confidenceK) }
 }
 
 /// One recommended item, able to explain itself.
@@ -41,7 +44,7 @@ public enum Blender {
     ) -> [BlendedResult<ID>] {
         let w = min(max(config.imageWeight, 0), 1)
         let best = coview.map(\.score).max() ?? 0
-        let confidence = Double(evidence) / (Double(evidence) + config.confidenceK)
+        let confidence = config.confidence(evidence: evidence)
         // One pass per signal into a flat array; a small dictionary finds items in both.
         var merged: [(id: ID, image: Double?, coview: Double?, sessions: Int)] = []
         merged.reserveCapacity(image.count + coview.count)

@@ -19,6 +19,17 @@ public struct ResultFilter<ID: Hashable & Sendable>: Sendable {
         self.inStockOnly = inStockOnly
         self.minScore = minScore
     }
+
+    /// Whether an item may be shown (its score aside): active, not excluded, in stock if asked,
+    /// and of the asked category; `.same` is `queryCategory`, the query item's.
+    public func admits(_ id: ID, _ facts: ItemFacts, queryCategory: String?) -> Bool {
+        guard facts.active, !exclude.contains(id), !inStockOnly || facts.inStock else { return false }
+        switch category {
+        case .any: return true
+        case .same: return facts.category == queryCategory
+        case .named(let name): return facts.category == name
+        }
+    }
 }
 
 /// What filtering needs to know of an item.
@@ -55,13 +66,7 @@ public enum ResultFiltering {
         var kept: [BlendedResult<ID>] = []
         var hashes = Set<[UInt8]>()
         for r in results {
-            guard r.id != item, !filter.exclude.contains(r.id), let f = facts(r.id), f.active else { continue }
-            if filter.inStockOnly && !f.inStock { continue }
-            switch filter.category {
-            case .any: break
-            case .same: if f.category != queryCategory { continue }
-            case .named(let name): if f.category != name { continue }
-            }
+            guard r.id != item, let f = facts(r.id), filter.admits(r.id, f, queryCategory: queryCategory) else { continue }
             if let min = filter.minScore, r.score < min { continue }
             if let hash = f.imageHash, !hashes.insert(hash).inserted { continue }
             if kept.contains(where: { (imageCosine($0.id, r.id) ?? -1) >= duplicateCosine }) { continue }

@@ -109,11 +109,11 @@ public struct ServingCatalog: Sendable {
     /// no query item: `.same` category means any).
     public func search(_ query: [Float], filter: ResultFilter<Int32>, limit: Int) -> [ImageNeighbour] {
         guard let vectors, query.count == vectors.dims else { return [] }
-        let accept = { (row: Int32) -> Bool in
-            let item = vectorItems[Int(row)], facts = items[Int(item)].facts
-            guard facts.active, !filter.exclude.contains(item), !filter.inStockOnly || facts.inStock else { return false }
-            if case .named(let name) = filter.category, facts.category != name { return false }
-            return true
+        var filter = filter
+        if filter.category == .same { filter.category = .any }
+        let accept = { [filter] (row: Int32) -> Bool in
+            let item = vectorItems[Int(row)]
+            return filter.admits(item, items[Int(item)].facts, queryCategory: nil)
         }
         let found = searchIndex?.top(query, in: vectors, k: limit, accept: accept)
             ?? VectorSearch.top(query, in: vectors, quantized: quantizedVectors, k: limit, accept: accept)

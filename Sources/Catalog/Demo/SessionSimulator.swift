@@ -1,4 +1,5 @@
 import Foundation
+import Ranking
 
 /// Simulated browsing sessions for the demo and the tests — not real shoppers. A small
 /// generative model: each session has an intent (one category, sometimes two: then the category
@@ -116,33 +117,5 @@ struct WeightedDraw {
             if sums[mid] > target { hi = mid } else { lo = mid + 1 }
         }
         return values[lo]
-    }
-}
-
-/// SplitMix64: a small, fast generator with a fixed sequence for a seed (the standard library's
-/// generator cannot be seeded).
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E3779B97F4A7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
-        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-}
-
-extension ViewEvent {
-    /// Events as a CSV in the format `reco import views` reads.
-    public static func writeCSV(_ events: [ViewEvent], to url: URL) throws {
-        try CSVFile.write(to: url, header: ["session_id", "item_id", "viewed_at"], rows: events.map {
-            [$0.sessionID, $0.itemID, $0.viewedAt.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))]
-        })
     }
 }

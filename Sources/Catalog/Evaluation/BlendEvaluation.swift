@@ -43,7 +43,9 @@ public struct BlendEvaluation: Sendable {
     }
 
     public func run() throws -> Report {
-        let (base, _) = try ServingCatalogLoader(database: database, model: model).load()
+        var loader = ServingCatalogLoader(database: database, model: model)
+        loader.withVectors = false  // the evaluation asks for similar items, never searches
+        let (base, _) = try loader.load()
         guard let model = base.model else { throw DemoError("no image neighbours are built: run `reco neighbours update` first") }
         var events: [(session: String, item: Int32, at: Date)] = []
         try database.withConnection { c in

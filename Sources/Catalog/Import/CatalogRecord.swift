@@ -97,6 +97,15 @@ public enum ISO8601 {
 }
 
 extension ViewEvent {
+    /// Events as a CSV in the format `reco import views` reads.
+    public static func writeCSV(_ events: [ViewEvent], to url: URL) throws {
+        try CSVFile.write(to: url, header: ["session_id", "item_id", "viewed_at"], rows: events.map {
+            [$0.sessionID, $0.itemID, ISO8601.format($0.viewedAt)]
+        })
+    }
+}
+
+extension ViewEvent {
     /// A JSON array of `{session_id, item_id, viewed_at}` objects (the ingest endpoint's body).
     /// All or nothing: the first bad element is reported by its position (1-based).
     public static func parseBatch(_ data: Data) throws(RowError) -> [ViewEvent] {

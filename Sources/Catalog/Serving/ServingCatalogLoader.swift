@@ -22,6 +22,8 @@ public struct ServingCatalogLoader: Sendable {
     public let model: String?
     /// From this many vectors on, searches probe an inverted file instead of scanning them all.
     public var searchIndexAbove = 1_000_000
+    /// Whether to load the vectors (only search by image needs them).
+    public var withVectors = true
 
     public init(database: Database, model: String? = nil) {
         self.database = database
@@ -63,7 +65,7 @@ public struct ServingCatalogLoader: Sendable {
                 if let a = index[try row.string("c0")] { evidence[Int(a)] = Int32(try row.int("c1")) }
             }
             var vectors: (matrix: VectorMatrix, items: [Int32])?
-            if let model = version.model {
+            if withVectors, let model = version.model {
                 var rows: [Int32] = [], values: [Float] = []
                 try StoredVectors.read(c, model: model) { id, vector, _ in
                     guard let item = index[id] else { return }

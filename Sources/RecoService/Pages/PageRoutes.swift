@@ -7,7 +7,7 @@ import Ranking
 /// (a photo's results). Answered from the same snapshot and code as the JSON routes.
 struct PageRoutes: Sendable {
     let state: ServingState
-    let blend: BlendConfig
+    let similar: SimilarRoute
     let pages: HTMLPages
     let search: SearchRoute
     static let pageSize = 48
@@ -46,26 +46,18 @@ struct PageRoutes: Sendable {
     }
 
     func item(_ request: Request, context: some RequestContext) -> Response {
-        guard let id = context.parameters.get("id") else { return pages.error(.badRequest, "missing item id") }
-        let parameters: SimilarParameters
-        do {
-            parameters = try SimilarParameters(request.uri.queryParameters.map { (String($0.key), String($0.value)) })
-        } catch {
-            return pages.error(.badRequest, error.message)
+        let snapshot: ServingState.Snapshot, answer: SimilarAnswer, config: BlendConfig, parameters: SimilarParameters, index: Int32
+        switch similar.similar(request, context: context) {
+        case .refused(let status, let message): return pages.error(status, message)
+        case .answered(let s, let a, let c, let p, let i): (snapshot, answer, config, parameters, index) = (s, a, c, p, i)
         }
-        guard let snapshot = state.snapshot else { return pages.error(.serviceUnavailable, "The catalog is not loaded yet; try again in a few seconds.") }
         let catalog = snapshot.catalog
-        guard let index = catalog.index(of: id) else { return pages.error(.notFound, "There is no item '\(id)'.") }
-        var config = blend
-        if let w = parameters.imageWeight { config.imageWeight = w }
-        let answer = catalog.similar(to: index, filter: parameters.filter(in: catalog), config: config,
-                                     offset: parameters.offset, limit: parameters.limit)
         let item = catalog.item(index)
         let categories = Set(catalog.items.map(\.facts.category)).sorted()
         var choices: [[String: Any]] = [["value": "", "label": "any", "selected": parameters.category == .any],
                                         ["value": "same", "label": "same as this item", "selected": parameters.category == .same]]
         choices += categories.map { ["value": $0, "label": $0, "selected": parameters.category == .named($0)] }
-        let confidence = Double(answer.evidence) / (Double(answer.evidence) + config.confidenceK)
+        let confidence = config.confidence(evidence: answer.evidence)
         return pages.render("item", [
             "title": item.title.isEmpty ? item.id : item.title,
             "item": Self.card(item), "model": catalog.model ?? "none",

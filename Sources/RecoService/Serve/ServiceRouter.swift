@@ -12,7 +12,7 @@ enum ServiceRouter {
         router.get("/items/:id/similar") { request, context in try similar.handle(request, context: context) }
         router.post("/events/views") { request, context in try await events.handle(request, context: context) }
         router.post("/search/image") { request, context in try await search.handle(request, context: context) }
-        let page = PageRoutes(state: state, blend: similar.blend, pages: pages, search: search), image = ImageRoute(state: state)
+        let page = PageRoutes(state: state, similar: similar, pages: pages, search: search), image = ImageRoute(state: state)
         router.get("/") { request, context in page.index(request, context: context) }
         router.get("/items/:id") { request, context in page.item(request, context: context) }
         router.post("/search") { request, context in try await page.searchPage(request, context: context) }

@@ -7,22 +7,40 @@ struct SimilarRoute: Sendable {
     let state: ServingState
     let blend: BlendConfig
 
-    func handle(_ request: Request, context: some RequestContext) throws -> Response {
-        guard let id = context.parameters.get("id") else { return JSONResponse.error(.badRequest, "missing item id") }
+    /// What a request came to: an answer on a snapshot, or a refusal with its status and reason.
+    enum Outcome {
+        case answered(ServingState.Snapshot, SimilarAnswer, config: BlendConfig, SimilarParameters, item: Int32)
+        case refused(HTTPResponse.Status, String)
+    }
+
+    /// Parameters, snapshot, item, then the blend: shared by this route and the item page.
+    func similar(_ request: Request, context: some RequestContext) -> Outcome {
+        guard let id = context.parameters.get("id") else { return .refused(.badRequest, "missing item id") }
         let parameters: SimilarParameters
         do {
             parameters = try SimilarParameters(request.uri.queryParameters.map { (String($0.key), String($0.value)) })
         } catch {
-            return JSONResponse.error(.badRequest, error.message)
+            return .refused(.badRequest, error.message)
         }
-        guard let snapshot = state.snapshot else { return JSONResponse.unavailable("the catalog is not loaded yet") }
+        guard let snapshot = state.snapshot else { return .refused(.serviceUnavailable, "the catalog is not loaded yet") }
         let catalog = snapshot.catalog
-        guard let item = catalog.index(of: id) else { return JSONResponse.error(.notFound, "unknown item '\(id)'") }
+        guard let item = catalog.index(of: id) else { return .refused(.notFound, "unknown item '\(id)'") }
         var config = blend
         if let w = parameters.imageWeight { config.imageWeight = w }
         let answer = catalog.similar(to: item, filter: parameters.filter(in: catalog), config: config,
                                      offset: parameters.offset, limit: parameters.limit)
-        return JSONResponse.ok(Self.json(id: id, answer: answer, snapshot: snapshot, config: config, explain: parameters.explain))
+        return .answered(snapshot, answer, config: config, parameters, item: item)
+    }
+
+    /// `GET /items/{id}/similar`: the outcome as JSON.
+    func handle(_ request: Request, context: some RequestContext) throws -> Response {
+        switch similar(request, context: context) {
+        case .refused(.serviceUnavailable, let message): return JSONResponse.unavailable(message)
+        case .refused(let status, let message): return JSONResponse.error(status, message)
+        case .answered(let snapshot, let answer, let config, let parameters, let item):
+            return JSONResponse.ok(Self.json(id: snapshot.catalog.item(item).id, answer: answer, snapshot: snapshot,
+                                              config: config, explain: parameters.explain))
+        }
     }
 
     /// Built as bytes with the ids pre-encoded: on this hot path String interpolation was a
@@ -54,7 +72,7 @@ struct SimilarRoute: Sendable {
         }
         out.writeString("],\"fallback\":\(answer.fallback)")
         if explain {
-            let confidence = Double(answer.evidence) / (Double(answer.evidence) + config.confidenceK)
+            let confidence = config.confidence(evidence: answer.evidence)
             out.writeString(",\"explain\":{\"w_image\":\(JSON.number(config.imageWeight)),\"coview_evidence\":\(answer.evidence)")
             out.writeString(",\"confidence\":\(JSON.number(confidence)),\"confidence_k\":\(JSON.number(config.confidenceK))}")
         }

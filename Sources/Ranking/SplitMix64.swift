@@ -1,0 +1,18 @@
+/// SplitMix64: a small, fast generator with a fixed sequence for a seed (the standard library's
+/// generator cannot be seeded), for k-means sampling and simulated sessions: results repeat.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E3779B97F4A7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
+        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
+        return z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1).
+    public mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+    public mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+}
