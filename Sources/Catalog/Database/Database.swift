@@ -6,13 +6,18 @@ import Synchronization
 /// pool recovers by itself when the server comes back.
 public final class Database: Sendable {
     public let url: String
+    public let timeouts: DatabaseTimeouts
     private let idle = Mutex<[PGConnection]>([])
     private let maxIdle: Int
 
-    public init(url: String, maxIdle: Int = 8) {
+    public init(url: String, timeouts: DatabaseTimeouts = .job, maxIdle: Int = 8) {
         self.url = url
+        self.timeouts = timeouts
         self.maxIdle = maxIdle
     }
+
+    /// The same database with other timeouts (and a pool of its own).
+    public func with(timeouts: DatabaseTimeouts) -> Database { Database(url: url, timeouts: timeouts, maxIdle: maxIdle) }
 
     /// Runs `body` with a connection. With `retryOnConnectionLoss`, a body that failed because the
     /// connection broke runs once more on a new connection (only for idempotent work).
@@ -41,7 +46,7 @@ public final class Database: Sendable {
         while let connection = idle.withLock({ $0.popLast() }) {
             if connection.isHealthy { return connection }
         }
-        return try PGConnection(url: url)
+        return try PGConnection(url: url, timeouts: timeouts)
     }
 
     private func checkIn(_ connection: PGConnection) {

@@ -8,20 +8,59 @@ public final class PGConnection: @unchecked Sendable {
     private let handle: OpaquePointer
     /// Statements prepared on this connection, by SQL text.
     private var prepared: [String: String] = [:]
+    public let timeouts: DatabaseTimeouts
+    private let watch: CallWatchdog.Watch
 
-    public init(url: String) throws {
-        guard let conn = PQconnectdb(url) else { throw PostgresError(.connection, "out of memory") }
+    public init(url: String, timeouts: DatabaseTimeouts = .job) throws {
+        // The URL's own connect_timeout, if it has one, wins (expanded after the default).
+        let conn = Self.withCStrings(["connect_timeout", "dbname"]) { keys in
+            Self.withCStrings(["\(timeouts.connectSeconds)", url]) { values in
+                PQconnectdbParams(keys, values, 1)
+            }
+        }
+        guard let conn else { throw PostgresError(.connection, "out of memory") }
         guard PQstatus(conn) == CONNECTION_OK else {
             let message = String(cString: PQerrorMessage(conn))
             PQfinish(conn)
             throw PostgresError(.connection, message)
         }
         handle = conn
+        self.timeouts = timeouts
+        // shutdown(2) wakes the thread blocked in libpq; the connection is then broken and dropped.
+        let socket = PQsocket(conn)
+        watch = CallWatchdog.Watch { _ = shutdown(socket, Int32(SHUT_RDWR)) }
+        CallWatchdog.shared.register(watch)
         _ = try query("SET TIME ZONE 'UTC'")
         _ = try query("SET client_min_messages TO warning")  // no NOTICE chatter on stderr
+        _ = try query("SET statement_timeout = \(timeouts.statementMilliseconds)")
     }
 
-    deinit { PQfinish(handle) }
+    deinit {
+        CallWatchdog.shared.unregister(watch)
+        PQfinish(handle)
+    }
+
+    /// Runs one libpq call under the watchdog: a call the server does not answer within the
+    /// statement timeout plus the grace is cut off and reported as a timeout.
+    private func guarded<T>(_ body: () throws -> T) throws -> T {
+        watch.arm(timeouts.statement + timeouts.grace)
+        defer { watch.disarm() }
+        do {
+            return try body()
+        } catch {
+            if watch.fired.load(ordering: .acquiring) {
+                let seconds = (timeouts.statement + timeouts.grace) / .seconds(1)
+                throw PostgresError(.connection, "no answer from PostgreSQL within \(Int(seconds.rounded())) s (timed out)")
+            }
+            throw error
+        }
+    }
+
+    private static func withCStrings<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+        let copies = strings.map { strdup($0) }
+        defer { copies.forEach { free($0) } }
+        return body(copies.map { UnsafePointer($0) } + [nil])
+    }
 
     public var isHealthy: Bool { PQstatus(handle) == CONNECTION_OK }
 
@@ -39,9 +78,11 @@ public final class PGConnection: @unchecked Sendable {
 
     /// Runs a script of several statements with no parameters (migrations).
     public func executeScript(_ sql: String) throws {
-        guard let result = PQexec(handle, sql) else { throw connectionError() }
-        defer { PQclear(result) }
-        try check(result)
+        try guarded {
+            guard let result = PQexec(handle, sql) else { throw connectionError() }
+            defer { PQclear(result) }
+            try check(result)
+        }
     }
 
     /// Runs `body` in a transaction: committed if it returns, rolled back if it throws.
@@ -61,6 +102,10 @@ public final class PGConnection: @unchecked Sendable {
     /// Bulk-writes rows with `COPY table (columns) FROM STDIN (FORMAT binary)`. Binary COPY converts
     /// nothing: each value must be exactly its column's type (int4 for integer, float8 for double…).
     public func copyIn(table: String, columns: [String], rows: [[PGValue]]) throws {
+        try guarded { try unguardedCopyIn(table: table, columns: columns, rows: rows) }
+    }
+
+    private func unguardedCopyIn(table: String, columns: [String], rows: [[PGValue]]) throws {
         let sql = "COPY \(table) (\(columns.joined(separator: ", "))) FROM STDIN (FORMAT binary)"
         guard let start = PQexec(handle, sql) else { throw connectionError() }
         let status = PQresultStatus(start)
@@ -89,6 +134,10 @@ public final class PGConnection: @unchecked Sendable {
     /// result of any size is read in bounded memory. The binary format carries no types: give each
     /// column's. Parameters cannot be used in COPY; `query` must be a constant statement.
     public func copyOut(_ query: String, columns: [PGType], _ body: (PGRow) throws -> Void) throws {
+        try guarded { try unguardedCopyOut(query, columns: columns, body) }
+    }
+
+    private func unguardedCopyOut(_ query: String, columns: [PGType], _ body: (PGRow) throws -> Void) throws {
         guard let start = PQexec(handle, "COPY (\(query)) TO STDOUT (FORMAT binary)") else { throw connectionError() }
         if PQresultStatus(start) != PGRES_COPY_OUT {
             defer { PQclear(start) }
@@ -105,6 +154,7 @@ public final class PGConnection: @unchecked Sendable {
             if length == -1 { break }  // done
             if length < -1 { throw connectionError() }
             defer { PQfreemem(chunk) }
+            watch.arm(timeouts.grace)  // the server is streaming: a pause longer than the grace is not
             guard failure == nil, let chunk else { continue }  // after an error, drain the stream
             do {
                 if let values = try decoder.row(UnsafeRawBufferPointer(start: chunk, count: Int(length))) {
@@ -132,6 +182,11 @@ public final class PGConnection: @unchecked Sendable {
     // MARK: - libpq plumbing
 
     private func withResult<T>(_ sql: String, _ params: [PGValue], prepare: Bool, _ read: (OpaquePointer) throws -> T) throws -> T {
+        try guarded { try unguardedResult(sql, params, prepare: prepare, read) }
+    }
+
+    private func unguardedResult<T>(_ sql: String, _ params: [PGValue], prepare: Bool,
+                                    _ read: (OpaquePointer) throws -> T) throws -> T {
         let encoded = params.map(\.binary)
         let types = params.map(\.oid)
         let lengths = encoded.map { Int32($0?.count ?? 0) }

@@ -19,8 +19,10 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         self.message = message
     }
 
+    /// One line: libpq's multi-line messages (DETAIL, HINT…) are joined with " — ".
     public var description: String {
-        let text = message.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = message.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }.joined(separator: " — ")
         return sqlState.map { "PostgreSQL error \($0): \(text)" } ?? "PostgreSQL: \(text)"
     }
 
@@ -30,6 +32,19 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     }
 
     public var isUniqueViolation: Bool { sqlState == "23505" }
+
+    /// Refused because of the values sent (class 22 data exception, 23 integrity constraint, 54
+    /// program limit such as an index row too large): sending the same again fails again.
+    public var isCausedByData: Bool {
+        guard kind == .query, let state = sqlState else { return false }
+        return state.hasPrefix("22") || state.hasPrefix("23") || state.hasPrefix("54")
+    }
+
+    /// The server's message without its DETAIL, HINT and CONTEXT lines (for logs: one line per error).
+    public var firstLine: String {
+        let text = message.trimmingCharacters(in: .whitespacesAndNewlines)
+        return String(text.split(separator: "\n", maxSplits: 1).first ?? "")
+    }
 }
 
 import Foundation

@@ -7,9 +7,12 @@ public struct ImportSummary: Sendable, Equatable {
     public var unchanged = 0
     public var deactivated = 0
     public var bad: [RowError] = []
+    /// Rows that were kept but deserve a look (an id repeated within one file: the later row wins).
+    public var warnings: [RowError] = []
 
     public var json: String {
-        "{\"read\":\(read),\"inserted\":\(inserted),\"updated\":\(updated),\"unchanged\":\(unchanged),\"deactivated\":\(deactivated),\"bad\":\(bad.count)}"
+        "{\"read\":\(read),\"inserted\":\(inserted),\"updated\":\(updated),\"unchanged\":\(unchanged),"
+            + "\"deactivated\":\(deactivated),\"bad\":\(bad.count),\"warnings\":\(warnings.count)}"
     }
 }
 
@@ -22,69 +25,96 @@ public struct CatalogImporter: Sendable {
     public init(database: Database) { self.database = database }
 
     public func run(path: String, format: InputFormat? = nil, deactivateMissing: Bool = false,
-                    onBadRow: (RowError) -> Void = { _ in }) throws -> ImportSummary {
+                    onBadRow: (RowError) -> Void = { _ in }, onWarning: (RowError) -> Void = { _ in }) throws -> ImportSummary {
         let base = URL(fileURLWithPath: path).deletingLastPathComponent()
         var summary = ImportSummary()
-        var batch: [CatalogRecord] = []
-        var seen = Set<String>()
+        var batch: [(line: Int, record: CatalogRecord)] = []
+        var seen: [String: Int] = [:]  // id → the line it was last on
+        func flush() throws {
+            for error in try write(batch, into: &summary) {
+                summary.bad.append(error)
+                onBadRow(error)
+            }
+            batch.removeAll(keepingCapacity: true)
+        }
         return try JobRuns(database: database).record(kind: "import-catalog", counts: \.json, partial: { summary.json }) {
             try RecordReader.read(path: path, format: format ?? .guess(path)) { line, row in
                 summary.read += 1
                 do throws(RowError) {
                     let record = try CatalogRecord(fields: row.get(), line: line, baseDirectory: base)
-                    seen.insert(record.id)
-                    batch.append(record)
+                    if let earlier = seen.updateValue(line, forKey: record.id) {
+                        let warning = RowError(line: line, "id '\(record.id)' is also on line \(earlier); this later row wins")
+                        summary.warnings.append(warning)
+                        onWarning(warning)
+                    }
+                    batch.append((line, record))
                 } catch {
                     summary.bad.append(error)
                     onBadRow(error)
                 }
-                if batch.count >= batchSize {
-                    try write(batch, into: &summary)
-                    batch.removeAll(keepingCapacity: true)
-                }
+                if batch.count >= batchSize { try flush() }
             }
-            try write(batch, into: &summary)
-            if deactivateMissing { summary.deactivated = try deactivate(except: seen) }
+            try flush()
+            if deactivateMissing { summary.deactivated = try deactivate(except: Set(seen.keys)) }
             return summary
         }
     }
 
-    private func write(_ records: [CatalogRecord], into summary: inout ImportSummary) throws {
-        guard !records.isEmpty else { return }
-        let (inserted, updated) = try database.withConnection { c in
-            try c.transaction {
-                var inserted = 0, updated = 0
-                for r in records {
-                    let rows = try c.query("""
-                        INSERT INTO items (id, title, category, attributes, image_uri, in_stock, active)
-                        VALUES ($1, $2, $3, $4::jsonb, $5, $6, true)
-                        ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, category = EXCLUDED.category,
-                            attributes = EXCLUDED.attributes, image_uri = EXCLUDED.image_uri,
-                            in_stock = EXCLUDED.in_stock, active = true, updated_at = now()
-                        WHERE (items.title, items.category, items.attributes, items.image_uri, items.in_stock, items.active)
-                            IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.category, EXCLUDED.attributes, EXCLUDED.image_uri, EXCLUDED.in_stock, true)
-                        RETURNING (xmax = 0) AS inserted
-                        """, [.text(r.id), .text(r.title), .text(r.category), .text(r.attributes),
-                              r.image.map(PGValue.text) ?? .null, .bool(r.inStock)], prepare: true)
-                    if let row = rows.first { if try row.bool("inserted") { inserted += 1 } else { updated += 1 } }
-                    if let image = r.image {
-                        // A new image location invalidates what we knew about the old one.
-                        try c.execute("""
-                            INSERT INTO item_images (item_id, uri) VALUES ($1, $2)
-                            ON CONFLICT (item_id) DO UPDATE SET uri = EXCLUDED.uri, file_size = NULL, file_mtime = NULL,
-                                etag = NULL, last_modified = NULL, needs_embedding = true
-                            WHERE item_images.uri IS DISTINCT FROM EXCLUDED.uri
-                            """, [.text(r.id), .text(image)], prepare: true)
-                    } else {
-                        try c.execute("DELETE FROM item_images WHERE item_id = $1", [.text(r.id)], prepare: true)
-                    }
+    /// Writes a batch in one transaction. When the database refuses a row for its data, the batch
+    /// is written again row by row, so only the rows it refuses are lost; they are returned.
+    private func write(_ records: [(line: Int, record: CatalogRecord)], into summary: inout ImportSummary) throws -> [RowError] {
+        guard !records.isEmpty else { return [] }
+        do {
+            let (inserted, updated) = try database.withConnection { c in try c.transaction { try upsert(records.map(\.record), c) } }
+            summary.inserted += inserted
+            summary.updated += updated
+            summary.unchanged += records.count - inserted - updated
+            return []
+        } catch let error as PostgresError where error.isCausedByData {
+            var bad: [RowError] = []
+            for (line, record) in records {
+                do {
+                    let (inserted, updated) = try database.withConnection { c in try c.transaction { try upsert([record], c) } }
+                    summary.inserted += inserted
+                    summary.updated += updated
+                    summary.unchanged += 1 - inserted - updated
+                } catch let error as PostgresError where error.isCausedByData {
+                    bad.append(RowError(line: line, "refused by the database: \(error.firstLine)"))
                 }
-                return (inserted, updated)
+            }
+            return bad
+        }
+    }
+
+    private func upsert(_ records: [CatalogRecord], _ c: PGConnection) throws -> (inserted: Int, updated: Int) {
+        var inserted = 0, updated = 0
+        for r in records {
+            let rows = try c.query("""
+                INSERT INTO items (id, title, category, attributes, image_uri, in_stock, active)
+                VALUES ($1, $2, $3, $4::jsonb, $5, $6, true)
+                ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, category = EXCLUDED.category,
+                    attributes = EXCLUDED.attributes, image_uri = EXCLUDED.image_uri,
+                    in_stock = EXCLUDED.in_stock, active = true, updated_at = now()
+                WHERE (items.title, items.category, items.attributes, items.image_uri, items.in_stock, items.active)
+                    IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.category, EXCLUDED.attributes, EXCLUDED.image_uri,
+                                      EXCLUDED.in_stock, true)
+                RETURNING (xmax = 0) AS inserted
+                """, [.text(r.id), .text(r.title), .text(r.category), .text(r.attributes),
+                      r.image.map(PGValue.text) ?? .null, .bool(r.inStock)], prepare: true)
+            if let row = rows.first { if try row.bool("inserted") { inserted += 1 } else { updated += 1 } }
+            if let image = r.image {
+                // A new image location invalidates what we knew about the old one.
+                try c.execute("""
+                    INSERT INTO item_images (item_id, uri) VALUES ($1, $2)
+                    ON CONFLICT (item_id) DO UPDATE SET uri = EXCLUDED.uri, file_size = NULL, file_mtime = NULL,
+                        etag = NULL, last_modified = NULL, needs_embedding = true
+                    WHERE item_images.uri IS DISTINCT FROM EXCLUDED.uri
+                    """, [.text(r.id), .text(image)], prepare: true)
+            } else {
+                try c.execute("DELETE FROM item_images WHERE item_id = $1", [.text(r.id)], prepare: true)
             }
         }
-        summary.inserted += inserted
-        summary.updated += updated
-        summary.unchanged += records.count - inserted - updated
+        return (inserted, updated)
     }
 
     private func deactivate(except seen: Set<String>) throws -> Int {
@@ -110,25 +140,49 @@ public struct ViewImporter: Sendable {
 
     public func run(path: String, format: InputFormat? = nil, onBadRow: (RowError) -> Void = { _ in }) throws -> ImportSummary {
         var summary = ImportSummary()
-        var batch: [ViewEvent] = []
+        var batch: [(line: Int, event: ViewEvent)] = []
+        func flush() throws {
+            let refused = try appendKeepingGoodRows(batch)
+            summary.inserted += batch.count - refused.count
+            for error in refused {
+                summary.bad.append(error)
+                onBadRow(error)
+            }
+            batch.removeAll(keepingCapacity: true)
+        }
         return try JobRuns(database: database).record(kind: "import-views", counts: \.json, partial: { summary.json }) {
+            let now = Date()
             try RecordReader.read(path: path, format: format ?? .guess(path)) { line, row in
                 summary.read += 1
                 do throws(RowError) {
-                    batch.append(try ViewEvent(fields: row.get(), line: line))
+                    batch.append((line, try ViewEvent(fields: row.get(), line: line, now: now)))
                 } catch {
                     summary.bad.append(error)
                     onBadRow(error)
                 }
-                if batch.count >= batchSize {
-                    try append(batch)
-                    summary.inserted += batch.count
-                    batch.removeAll(keepingCapacity: true)
+                if batch.count >= batchSize { try flush() }
+            }
+            try flush()
+            return summary
+        }
+    }
+
+    /// One COPY for the batch; if the database refuses it for its data, one COPY per event, and the
+    /// refused events are returned.
+    private func appendKeepingGoodRows(_ batch: [(line: Int, event: ViewEvent)]) throws -> [RowError] {
+        do {
+            try append(batch.map(\.event))
+            return []
+        } catch let error as PostgresError where error.isCausedByData {
+            var refused: [RowError] = []
+            for (line, event) in batch {
+                do {
+                    try append([event])
+                } catch let error as PostgresError where error.isCausedByData {
+                    refused.append(RowError(line: line, "refused by the database: \(error.firstLine)"))
                 }
             }
-            try append(batch)
-            summary.inserted += batch.count
-            return summary
+            return refused
         }
     }
 

@@ -4,6 +4,10 @@ import Foundation
 /// every other column goes into `attributes` (a JSON object).
 public struct CatalogRecord: Sendable, Equatable {
     public static let knownColumns: Set<String> = ["id", "title", "category", "image", "in_stock"]
+    /// Longest accepted fields: the category is an index key (PostgreSQL's B-tree refuses rows over
+    /// ~2.7 kB), and nothing sane is longer than these.
+    static let maxBytes = [("title", 4096), ("category", 256), ("image", 4096)]
+    static let maxAttributeBytes = 65_536
 
     public let id: String
     public let title: String
@@ -25,10 +29,12 @@ public struct CatalogRecord: Sendable, Equatable {
 
     /// Validates a row; relative image paths are resolved against `baseDirectory` (the input file's).
     public init(fields: [String: FieldValue], line: Int, baseDirectory: URL) throws(RowError) {
-        guard let id = fields["id"]?.trimmedText, !id.isEmpty else {
-            throw RowError(line: line, "id is missing or empty")
+        let id = try Identifier.field("id", of: fields, line: line)
+        for (name, limit) in Self.maxBytes {
+            if let value = fields[name], value.jsonText.utf8.count > limit {
+                throw RowError(line: line, "\(name) is longer than \(limit) bytes")
+            }
         }
-        guard id.utf8.count <= 256 else { throw RowError(line: line, "id is longer than 256 bytes") }
         var inStock = true
         switch fields["in_stock"] {
         case nil, .null?: break
@@ -53,6 +59,9 @@ public struct CatalogRecord: Sendable, Equatable {
         }
         let extra = fields.keys.filter { !Self.knownColumns.contains($0) }.sorted()
         let attributes = "{" + extra.map { JSONText.string($0) + ":" + fields[$0]!.jsonText }.joined(separator: ",") + "}"
+        guard attributes.utf8.count <= Self.maxAttributeBytes else {
+            throw RowError(line: line, "the extra columns are longer than \(Self.maxAttributeBytes) bytes together")
+        }
         self.init(id: id, title: fields["title"]?.text ?? "", category: fields["category"]?.text ?? "",
                   image: image, inStock: inStock, attributes: attributes)
     }
@@ -70,16 +79,15 @@ public struct ViewEvent: Sendable, Equatable {
         self.viewedAt = viewedAt
     }
 
-    public init(fields: [String: FieldValue], line: Int) throws(RowError) {
-        guard let session = fields["session_id"]?.trimmedText, !session.isEmpty else {
-            throw RowError(line: line, "session_id is missing or empty")
-        }
-        guard let item = fields["item_id"]?.trimmedText, !item.isEmpty else {
-            throw RowError(line: line, "item_id is missing or empty")
-        }
+    /// Validates a row: ids as `Identifier` says, the time ISO-8601 within `ViewTimeWindow`.
+    public init(fields: [String: FieldValue], line: Int, now: Date = Date()) throws(RowError) {
+        let session = try Identifier.field("session_id", of: fields, line: line)
+        let item = try Identifier.field("item_id", of: fields, line: line)
         guard let raw = fields["viewed_at"]?.trimmedText, let date = ISO8601.parse(raw) else {
-            throw RowError(line: line, "viewed_at must be an ISO-8601 time such as 2026-11-29T10:15:00Z, not \(fields["viewed_at"]?.text ?? "nothing")")
+            let given = fields["viewed_at"]?.text.map { String($0.prefix(40)) } ?? "nothing"
+            throw RowError(line: line, "viewed_at must be an ISO-8601 time such as 2026-11-29T10:15:00Z, not \(given)")
         }
+        if let problem = ViewTimeWindow.problem(date, now: now) { throw RowError(line: line, "viewed_at \(problem)") }
         self.init(sessionID: session, itemID: item, viewedAt: date)
     }
 }

@@ -1,4 +1,3 @@
-import CSV
 import Foundation
 
 /// One field of an input row: CSV fields are text; JSON Lines keep their JSON type.
@@ -26,6 +25,14 @@ public enum FieldValue: Sendable, Equatable {
         case .number(let n): n
         case .null: "null"
         case .json(let j): j
+        }
+    }
+
+    var containsNUL: Bool {
+        switch self {
+        case .text(let s): s.utf8.contains(0)
+        case .json(let j): j.contains("\\u0000")
+        case .bool, .number, .null: false
         }
     }
 
@@ -72,33 +79,25 @@ public enum RecordReader {
     }
 
     static func readCSV(_ path: String, _ body: (Int, Result<[String: FieldValue], RowError>) throws -> Void) throws {
-        guard let stream = InputStream(fileAtPath: path) else { throw ImportError.unreadable(path) }
-        let reader: CSVReader
-        do {
-            reader = try CSVReader(stream: stream, hasHeaderRow: true, trimFields: true)
-        } catch {
-            throw ImportError.badHeader("\(path): \(error)")
-        }
-        guard let header = reader.headerRow, !header.isEmpty, header.allSatisfy({ !$0.isEmpty }) else {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw ImportError.unreadable(path) }
+        defer { try? handle.close() }
+        var records = CSVRecords(handle: handle)
+        guard let (_, first) = try records.next(), case .fields(let header) = first,
+              !header.isEmpty, header.allSatisfy({ !$0.isEmpty }) else {
             throw ImportError.badHeader("\(path): the first row must name the columns")
         }
         let names = header.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        var line = 1
-        while let row = reader.next() {
-            line += 1
-            if row.count == 1 && row[0].isEmpty { continue }  // blank line
-            guard row.count == names.count else {
+        while let (line, outcome) = try records.next() {
+            switch outcome {
+            case .bad(let reason):
+                try body(line, .failure(RowError(line: line, reason)))
+            case .fields(let row) where row.count != names.count:
                 try body(line, .failure(RowError(line: line, "has \(row.count) fields, the header has \(names.count)")))
-                continue
+            case .fields(let row):
+                var fields: [String: FieldValue] = [:]
+                for (name, value) in zip(names, row) { fields[name] = .text(value) }
+                try body(line, .success(fields))
             }
-            var fields: [String: FieldValue] = [:]
-            for (name, value) in zip(names, row) { fields[name] = .text(value) }
-            try body(line, .success(fields))
-        }
-        // CSV.swift reports the end of a file stream as `cannotReadFile`; only a stream that did not
-        // reach its end is a real read error.
-        if let error = reader.error, stream.streamStatus != .atEnd {
-            throw ImportError.unreadable("\(path) after line \(line): \(error)")
         }
     }
 
@@ -130,6 +129,10 @@ public enum RecordReader {
             return .failure(RowError(line: line, "not valid JSON"))
         }
         guard let fields = value.objectFields else { return .failure(RowError(line: line, "not a JSON object")) }
+        // PostgreSQL text and jsonb cannot hold NUL: refused here, with its line, not by the database.
+        if let key = fields.keys.sorted().first(where: { fields[$0]!.containsNUL }) {
+            return .failure(RowError(line: line, "\(key) contains a NUL character"))
+        }
         return .success(fields)
     }
 }

@@ -25,13 +25,17 @@ public struct ServingCatalogLoader: Sendable {
     /// Whether to load the vectors (only search by image needs them).
     public var withVectors = true
 
+    /// For the frequent version check: short timeouts, so an unresponsive server is noticed fast.
+    let versionDatabase: Database
+
     public init(database: Database, model: String? = nil) {
         self.database = database
+        self.versionDatabase = database.with(timeouts: .interactive)
         self.model = model
     }
 
     public func version() throws -> ServingVersion {
-        try database.withConnection(retryOnConnectionLoss: true) { try version($0) }
+        try versionDatabase.withConnection(retryOnConnectionLoss: true) { try version($0) }
     }
 
     /// The snapshot, with the version read in the same transaction (so it describes exactly it).

@@ -24,11 +24,13 @@ struct ImportCommand: ParsableCommand {
 
         func run() throws {
             let summary = try reportingErrors("import catalog") {
-                try CatalogImporter(database: database.makeDatabase()).run(path: file, format: format, deactivateMissing: deactivateMissing) {
-                    Console.err("\(file): \($0)")
-                }
+                try CatalogImporter(database: database.makeDatabase()).run(
+                    path: file, format: format, deactivateMissing: deactivateMissing,
+                    onBadRow: { Console.err("\(file): \($0)") }, onWarning: { Console.err("\(file): warning: \($0)") })
             }
-            Console.out(json ? summary.json : "read \(summary.read) rows: \(summary.inserted) new, \(summary.updated) updated, \(summary.unchanged) unchanged, \(summary.bad.count) bad; \(summary.deactivated) deactivated")
+            Console.out(json ? summary.json : "read \(summary.read) rows: \(summary.inserted) new, \(summary.updated) updated, "
+                + "\(summary.unchanged) unchanged, \(summary.bad.count) bad, \(summary.warnings.count) warnings; "
+                + "\(summary.deactivated) deactivated")
             if !summary.bad.isEmpty { throw ExitCode(2) }
         }
     }

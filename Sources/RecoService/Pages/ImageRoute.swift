@@ -11,7 +11,7 @@ struct ImageRoute: Sendable {
     static let cacheControl = "public, max-age=3600"
 
     func handle(_ request: Request, context: some RequestContext) async throws -> Response {
-        guard let id = context.parameters.get("id"), let snapshot = state.snapshot,
+        guard let id = ItemPath.id(context.parameters), let snapshot = state.snapshot,
               let index = snapshot.catalog.index(of: id) else {
             return JSONResponse.error(.notFound, "no such item")
         }

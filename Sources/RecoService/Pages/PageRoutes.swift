@@ -92,7 +92,8 @@ struct PageRoutes: Sendable {
     }
 
     static func card(_ item: ServingCatalog.Item) -> [String: Any] {
-        ["id": item.id, "title": item.title.isEmpty ? item.id : item.title, "category": item.facts.category, "in_stock": item.facts.inStock]
+        ["id": item.id, "path": ItemPath.segment(item.id), "title": item.title.isEmpty ? item.id : item.title,
+         "category": item.facts.category, "in_stock": item.facts.inStock]
     }
 
     static func format(_ x: Double) -> String { String(format: "%.3f", x) }

@@ -17,7 +17,8 @@ struct CatalogRefresher: Service {
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             await refreshOnce()
-            try? await Task.sleep(for: interval)
+            // Shutdown does not wait for the rest of the interval.
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }
 
@@ -37,9 +38,13 @@ struct CatalogRefresher: Service {
                 ])
             }
         } catch let error as PostgresError where error.isConnectionLoss {
-            if state.setDatabaseUp(false) { logger.warning("database unreachable; serving the last snapshot", metadata: ["error": "\(error)"]) }
+            metrics.refreshFailed()
+            if state.setDatabaseUp(false) {
+                logger.warning("database unreachable; serving the last snapshot", metadata: ["error": "\(error)"])
+            }
         } catch {
             // The database answers but the data cannot be read (e.g. not migrated): say so every time.
+            metrics.refreshFailed()
             state.setDatabaseUp(true)
             logger.error("cannot load the catalog; serving the last snapshot", metadata: ["error": "\(error)"])
         }

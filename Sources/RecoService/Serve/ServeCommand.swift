@@ -3,8 +3,11 @@ import Catalog
 import Embedding
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import NIOCore
 import Logging
 import Ranking
+import ServiceLifecycle
 
 /// `reco serve`: the HTTP service.
 struct ServeCommand: AsyncParsableCommand {
@@ -51,6 +54,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest accepted photo for search by image, in bytes.")
     var maxImageBytes: Int = 10 << 20
 
+    @Option(help: "Seconds a connection may stay idle, or take to send a complete request head, before it is closed.")
+    var idleTimeout: Double = 30
+
+    @Option(help: "Seconds a request may take to send its body once its head has arrived.")
+    var bodyTimeout: Double = 30
+
+    @Option(help: "Seconds to finish requests in flight after SIGTERM/SIGINT before they are cut off.")
+    var shutdownTimeout: Double = 10
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error (default: LOG_LEVEL, else info).")
     var logLevel: String = ProcessInfo.processInfo.environment["LOG_LEVEL"] ?? "info"
 
@@ -59,6 +71,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard refreshSeconds > 0 else { throw ValidationError("--refresh-seconds must be positive") }
         guard (0...1).contains(imageWeight) else { throw ValidationError("--image-weight must be from 0 to 1") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level '\(logLevel)'") }
+        guard idleTimeout > 0, bodyTimeout > 0, shutdownTimeout > 0 else {
+            throw ValidationError("--idle-timeout, --body-timeout and --shutdown-timeout must be positive")
+        }
         guard searchConcurrency >= 1, searchQueue >= 0, maxImageBytes >= 1 else {
             throw ValidationError("--search-concurrency must be ≥ 1, --search-queue ≥ 0, --max-image-bytes ≥ 1")
         }
@@ -72,15 +87,16 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "reco.serve")
-        let metrics = ServiceMetrics.bootstrap()
+        let metrics = ServiceMetrics()
         let db = database.makeDatabase()
         let state = ServingState()
         var loader = ServingCatalogLoader(database: db, model: modelID)
         loader.searchIndexAbove = searchIndexAbove
-        let refresher = CatalogRefresher(loader: loader, state: state,
-                                         interval: .milliseconds(Int(refreshSeconds * 1000)), metrics: metrics, logger: logger)
+        let refresher = CatalogRefresher(loader: loader, state: state, interval: .milliseconds(Int(refreshSeconds * 1000)),
+                                         metrics: metrics, logger: logger)
         // Search by image needs the network; without it the rest of the service still runs.
-        var embedder: Embedder?, unavailable = ""
+        var embedder: Embedder?
+        var unavailable = ""
         do { embedder = try model.makeEmbedder() } catch {
             unavailable = "\(error)"
             logger.warning("search by image disabled: the model did not load", metadata: ["error": "\(error)"])
@@ -88,20 +104,29 @@ struct ServeCommand: AsyncParsableCommand {
         let search = SearchRoute(state: state, embedder: embedder, unavailable: unavailable, concurrency: searchConcurrency,
                                  queue: searchQueue, maxImageBytes: maxImageBytes)
         let token = ProcessInfo.processInfo.environment["RECO_INGEST_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        // Ingest has a client waiting: short database timeouts, then 503 so the sender retries.
+        let events = ViewEventsRoute(database: db.with(timeouts: .interactive), state: state, token: token,
+                                     maxBodyBytes: maxBodyBytes)
         let router = ServiceRouter.make(
             state: state, metrics: metrics,
             similar: SimilarRoute(state: state, blend: BlendConfig(imageWeight: imageWeight, confidenceK: confidenceK)),
-            events: ViewEventsRoute(database: db, state: state, token: token, maxBodyBytes: maxBodyBytes), search: search,
-            pages: try await HTMLPages.load())
-        var app = Application(
-            router: router,
+            events: events, search: search, pages: try await HTMLPages.load())
+        let body = TimeAmount.milliseconds(Int64(bodyTimeout * 1000))
+        let http = HTTP1Channel.Configuration(additionalChannelHandlers: [RequestReadGuard(bodyTimeout: body)],
+                                              idleTimeout: .milliseconds(Int64(idleTimeout * 1000)))
+        let app = Application(
+            router: router, server: .http1(configuration: http),
             configuration: .init(address: .hostname(host, port: port), serverName: "reco"),
-            onServerRunning: { channel in
+            services: [refresher],
+            onServerRunning: { [host, port] channel in
                 // One line on standard output that scripts and tests wait for.
                 Console.out("reco serve: listening on http://\(host):\(channel.localAddress?.port ?? port)")
             },
             logger: logger)
-        app.addServices(refresher)
-        try await app.runService()
+        var group = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        group.maximumGracefulShutdownDuration = .milliseconds(Int64(shutdownTimeout * 1000))
+        group.maximumCancellationDuration = .seconds(2)
+        try await ServiceGroup(configuration: group).run()
+        Console.err("reco serve: stopped")
     }
 }

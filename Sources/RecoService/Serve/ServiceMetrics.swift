@@ -1,46 +1,97 @@
 import Foundation
-import Metrics
+import Hummingbird
 import Prometheus
 
-/// Prometheus metrics: Hummingbird's per-route request counters and latency histograms (through
-/// swift-metrics), plus the served data's size and age.
+/// Prometheus metrics, named and described so `promtool check metrics` finds nothing to say:
+/// per-route request counts and latency histograms (seconds), plus the served data's size and age.
 final class ServiceMetrics: Sendable {
-    private let items = Gauge(label: "reco_items")
-    private let imageLists = Gauge(label: "reco_items_with_image_neighbours")
-    private let coviewLists = Gauge(label: "reco_items_with_coviews")
-    private let dataAge = Gauge(label: "reco_data_age_seconds")
-    private let snapshotAge = Gauge(label: "reco_snapshot_age_seconds")
-    private let databaseUp = Gauge(label: "reco_database_up")
+    private let registry = PrometheusCollectorRegistry()
+    private let items: Gauge
+    private let imageLists: Gauge
+    private let coviewLists: Gauge
+    private let dataAge: Gauge
+    private let snapshotAge: Gauge
+    private let databaseUp: Gauge
+    private let refreshFailures: Counter
 
-    /// Must run before any metric is created (swift-metrics allows one bootstrap per process).
-    static func bootstrap() -> ServiceMetrics {
-        let registry = PrometheusCollectorRegistry()
-        var factory = PrometheusMetricsFactory(registry: registry)
-        // Answers take about a millisecond: buckets from 50 µs.
-        factory.defaultDurationHistogramBuckets = [
-            .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1),
-            .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
-            .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
-        ]
-        MetricsSystem.bootstrap(factory)
-        return ServiceMetrics(registry: registry)
+    /// Answers take about a millisecond: buckets from 50 µs.
+    static let latencyBuckets: [Duration] = [
+        .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1),
+        .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+        .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
+    ]
+
+    init() {
+        items = registry.makeGauge(name: "reco_items", help: "Items in the served snapshot.")
+        imageLists = registry.makeGauge(name: "reco_items_with_image_neighbours",
+                                        help: "Items of the snapshot that have image neighbours.")
+        coviewLists = registry.makeGauge(name: "reco_items_with_coviews",
+                                         help: "Items of the snapshot that have co-view neighbours.")
+        dataAge = registry.makeGauge(name: "reco_data_age_seconds",
+                                     help: "Time since the newest served data was written to PostgreSQL.")
+        snapshotAge = registry.makeGauge(name: "reco_snapshot_age_seconds", help: "Time since the snapshot was loaded.")
+        databaseUp = registry.makeGauge(name: "reco_database_up",
+                                        help: "1 when PostgreSQL answered the last check in time, else 0.")
+        refreshFailures = registry.makeCounter(name: "reco_refresh_failures_total",
+                                               help: "Snapshot refreshes that failed (the previous snapshot kept serving).")
     }
 
-    private let registry: PrometheusCollectorRegistry
-    private init(registry: PrometheusCollectorRegistry) { self.registry = registry }
+    func requestCounter(method: String, route: String, status: Int) -> Counter {
+        registry.makeCounter(name: "reco_http_requests_total",
+                             labels: [("method", method), ("route", route), ("status", "\(status)")],
+                             help: "HTTP requests answered, by method, route pattern and status.")
+    }
+
+    func latencyHistogram(method: String, route: String) -> DurationHistogram {
+        registry.makeDurationHistogram(name: "reco_http_request_duration_seconds",
+                                       labels: [("method", method), ("route", route)], buckets: Self.latencyBuckets,
+                                       help: "Time to answer an HTTP request, by method and route pattern.")
+    }
+
+    func refreshFailed() { refreshFailures.increment() }
 
     func update(_ state: ServingState) {
-        databaseUp.record(state.databaseUp ? 1 : 0)
+        databaseUp.set(state.databaseUp ? 1.0 : 0.0)
         guard let snapshot = state.snapshot else { return }
-        items.record(snapshot.catalog.items.count)
-        imageLists.record(snapshot.catalog.itemsWithImageNeighbours)
-        coviewLists.record(snapshot.catalog.itemsWithCoViews)
-        snapshotAge.record(Date().timeIntervalSince(snapshot.loadedAt))
-        if let time = snapshot.version.dataTime { dataAge.record(Date().timeIntervalSince(time)) }
+        items.set(Double(snapshot.catalog.items.count))
+        imageLists.set(Double(snapshot.catalog.itemsWithImageNeighbours))
+        coviewLists.set(Double(snapshot.catalog.itemsWithCoViews))
+        snapshotAge.set(Date().timeIntervalSince(snapshot.loadedAt))
+        if let time = snapshot.version.dataTime { dataAge.set(Date().timeIntervalSince(time)) }
     }
 
     func exposition(_ state: ServingState) -> String {
         update(state)
-        return registry.emitToString()
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return String(decoding: buffer, as: UTF8.self)
+    }
+}
+
+/// Counts and times every request under its route pattern (`/items/{id}/similar`, not each id;
+/// unmatched paths as one `unmatched` route, so a scanner cannot blow up the label set).
+struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
+    let metrics: ServiceMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        let method = request.method.rawValue.count <= 10 ? request.method.rawValue : "other"
+        func record(_ status: Int) {
+            let route = context.endpointPath.map(RoutePattern.openAPI) ?? "unmatched"
+            metrics.requestCounter(method: method, route: route, status: status).increment()
+            metrics.latencyHistogram(method: method, route: route).recordNanoseconds(
+                Int64((ContinuousClock.now - start) / .nanoseconds(1)))
+        }
+        do {
+            let response = try await next(request, context)
+            record(response.status.code)
+            return response
+        } catch let error as any HTTPResponseError {
+            record(error.status.code)
+            throw error
+        } catch {
+            record(500)
+            throw error
+        }
     }
 }

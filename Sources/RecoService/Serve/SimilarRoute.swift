@@ -15,7 +15,7 @@ struct SimilarRoute: Sendable {
 
     /// Parameters, snapshot, item, then the blend: shared by this route and the item page.
     func similar(_ request: Request, context: some RequestContext) -> Outcome {
-        guard let id = context.parameters.get("id") else { return .refused(.badRequest, "missing item id") }
+        guard let id = ItemPath.id(context.parameters) else { return .refused(.badRequest, "missing item id") }
         let parameters: SimilarParameters
         do {
             parameters = try SimilarParameters(request.uri.queryParameters.map { (String($0.key), String($0.value)) })

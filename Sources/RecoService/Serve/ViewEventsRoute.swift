@@ -20,8 +20,9 @@ struct ViewEventsRoute: Sendable {
                 return JSONResponse.error(.unauthorized, "a valid bearer token is required", headers: [.wwwAuthenticate: "Bearer"])
             }
         }
-        if let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/json") {
-            return JSONResponse.error(.unsupportedMediaType, "the body must be application/json, not \(type)")
+        guard let type = request.headers[.contentType], type.lowercased().hasPrefix("application/json") else {
+            let given = request.headers[.contentType].map { "not \($0)" } ?? "and Content-Type must say so"
+            return JSONResponse.error(.unsupportedMediaType, "the body must be application/json, \(given)")
         }
         var body = try await request.body.collect(upTo: maxBodyBytes)
         let events: [ViewEvent]
@@ -39,6 +40,10 @@ struct ViewEventsRoute: Sendable {
             // session, so a repeated view changes nothing, while a dropped batch would be lost.
             try await NIOThreadPool.singleton.runIfActive { try importer.append(events, retryOnConnectionLoss: true) }
             state.setDatabaseUp(true)
+        } catch let error as PostgresError where error.isCausedByData {
+            // Validation should have caught it; either way, sending the same batch again cannot help.
+            context.logger.warning("view events refused by the database", metadata: ["error": "\(error)"])
+            return JSONResponse.error(.badRequest, "the database refused the events: \(error.firstLine)")
         } catch {
             state.setDatabaseUp(false)
             context.logger.warning("view events not stored", metadata: ["events": "\(events.count)", "error": "\(error)"])
