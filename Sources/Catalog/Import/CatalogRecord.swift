@@ -123,6 +123,10 @@ extension ViewEvent {
         guard case .array(let elements) = value else { throw RowError(line: 0, "the body must be a JSON array of view events") }
         return try elements.enumerated().map { (i, element) throws(RowError) in
             guard let fields = element.objectFields else { throw RowError(line: i + 1, "not a JSON object") }
+            // Over HTTP the types are the contract: `"item_id": false` is a client bug, not an id.
+            for name in ["session_id", "item_id", "viewed_at"] {
+                guard case .text? = fields[name] else { throw RowError(line: i + 1, "\(name) must be a JSON string") }
+            }
             return try ViewEvent(fields: fields, line: i + 1)
         }
     }

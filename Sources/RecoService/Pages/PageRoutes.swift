@@ -18,7 +18,12 @@ struct PageRoutes: Sendable {
         let query = request.uri.queryParameters
         let q = query["q"].map(String.init)?.trimmingCharacters(in: .whitespaces) ?? ""
         let category = query["category"].map(String.init) ?? ""
-        let offset = max(0, query["offset"].flatMap { Int(String($0)) } ?? 0)
+        let offset: Int
+        switch query["offset"].map({ Int(String($0)) }) {
+        case nil: offset = 0
+        case let value?? where value >= 0: offset = value
+        default: return pages.error(.badRequest, "offset must be a whole number ≥ 0")
+        }
         let active = catalog.items.indices.filter { catalog.items[$0].facts.active }
         var counts: [String: Int] = [:]
         for i in active { counts[catalog.items[i].facts.category, default: 0] += 1 }

@@ -77,7 +77,7 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         let start = ContinuousClock.now
         let method = request.method.rawValue.count <= 10 ? request.method.rawValue : "other"
         func record(_ status: Int) {
-            let route = context.endpointPath.map(RoutePattern.openAPI) ?? "unmatched"
+            let route = context.endpointPath.flatMap { $0.hasPrefix("/") ? RoutePattern.openAPI($0) : nil } ?? "unmatched"
             metrics.requestCounter(method: method, route: route, status: status).increment()
             metrics.latencyHistogram(method: method, route: route).recordNanoseconds(
                 Int64((ContinuousClock.now - start) / .nanoseconds(1)))

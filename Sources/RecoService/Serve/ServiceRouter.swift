@@ -70,15 +70,19 @@ struct ErrorBodyMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as HTTPError where error.status == .notFound && context.endpointPath == nil {
-            let allowed = routes.filter { $0.matches(request.uri.path[...]) }.flatMap(\.methods)
-            guard !allowed.isEmpty else { return JSONResponse.error(.notFound, "no such path: \(request.uri.path)") }
-            let allow = allowed.map(\.rawValue).joined(separator: ", ")
-            return JSONResponse.error(.methodNotAllowed, "\(request.method.rawValue) is not allowed here; use \(allow)",
-                                      headers: [.allow: allow])
-        } catch let error as HTTPError {
-            var response = JSONResponse.error(error.status, error.body ?? Self.reason(error.status))
-            for field in error.headers where field.name != .contentLength && response.headers[field.name] == nil {
+        } catch let error as any HTTPResponseError {
+            if error.status == .notFound {
+                let allowed = routes.filter { $0.matches(request.uri.path[...]) }.flatMap(\.methods)
+                if allowed.isEmpty { return JSONResponse.error(.notFound, "no such path: \(request.uri.path)") }
+                if !allowed.contains(request.method) {
+                    let allow = allowed.map(\.rawValue).joined(separator: ", ")
+                    return JSONResponse.error(.methodNotAllowed, "\(request.method.rawValue) is not allowed here; use \(allow)",
+                                              headers: [.allow: allow])
+                }
+            }
+            let http = error as? HTTPError
+            var response = JSONResponse.error(error.status, http?.body ?? Self.reason(error.status))
+            for field in http?.headers ?? [:] where field.name != .contentLength && response.headers[field.name] == nil {
                 response.headers.append(field)
             }
             return response

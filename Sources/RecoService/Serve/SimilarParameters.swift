@@ -57,9 +57,7 @@ struct SimilarParameters: Sendable, Equatable {
         return b
     }
 
-    /// nil for an empty value (no minimum).
     static func minScore(_ value: String) throws(Invalid) -> Double? {
-        guard !value.isEmpty else { return nil }
         guard let s = Double(value), s.isFinite else { throw Invalid(message: "min_score must be a number, not '\(value)'") }
         return s
     }
@@ -70,7 +68,7 @@ struct SimilarParameters: Sendable, Equatable {
 
     static func bool(_ text: String) -> Bool? {
         switch text.lowercased() {
-        case "true", "1", "yes", "": true
+        case "true", "1", "yes": true
         case "false", "0", "no": false
         default: nil
         }

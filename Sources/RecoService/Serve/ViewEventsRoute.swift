@@ -32,7 +32,7 @@ struct ViewEventsRoute: Sendable {
             return JSONResponse.error(.badRequest, error.line > 0 ? "event \(error.line): \(error.reason)" : error.reason)
         }
         guard events.count <= Self.maxEvents else {
-            return JSONResponse.error(.contentTooLarge, "at most \(Self.maxEvents) events per request, not \(events.count)")
+            return JSONResponse.error(.badRequest, "at most \(Self.maxEvents) events per request, not \(events.count)")
         }
         do {
             let importer = ViewImporter(database: database)
