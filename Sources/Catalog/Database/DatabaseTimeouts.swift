@@ -21,7 +21,7 @@ public struct DatabaseTimeouts: Sendable, Equatable {
     }
 
     /// The service's own calls (ingest, version checks): a client is waiting.
-    public static let interactive = DatabaseTimeouts(connect: .seconds(3), statement: .seconds(5))
+    public static let interactive = DatabaseTimeouts(connect: .seconds(3), statement: .seconds(3), grace: .seconds(2))
     /// Jobs and snapshot loads: long set-based statements, up to an hour each (RECO_STATEMENT_TIMEOUT
     /// in seconds overrides it).
     public static var job: DatabaseTimeouts {

@@ -38,7 +38,7 @@ struct CSVRecords {
                 let at = line
                 let newline = buffer[start...].firstIndex(of: 0x0A).map { $0 + 1 } ?? buffer.count
                 consume(to: newline, lines: 1)
-                return (at, .bad("a quoted field opened on this line is never closed"))
+                return (at, .bad("a quoted field opened on this line is never closed properly"))
             case .needMore:
                 if atEOF { return nil }
                 try fill()
@@ -83,6 +83,9 @@ struct CSVRecords {
                             i += 2
                             continue
                         }
+                        // A closing quote ends its field: anything else after it means the quote
+                        // was a stray one, and the record cannot be trusted.
+                        if i + 1 < bytes.count && ![comma, cr, lf].contains(bytes[i + 1]) { return .unclosed }
                         quoted = false
                     } else {
                         if b == lf { lines += 1 }

@@ -21,6 +21,8 @@ public struct ImportSummary: Sendable, Equatable {
 public struct CatalogImporter: Sendable {
     public let database: Database
     public var batchSize = 500
+    /// Local image paths outside it are bad rows.
+    public var imageRoot = ImageRoot.configured
 
     public init(database: Database) { self.database = database }
 
@@ -41,7 +43,7 @@ public struct CatalogImporter: Sendable {
             try RecordReader.read(path: path, format: format ?? .guess(path)) { line, row in
                 summary.read += 1
                 do throws(RowError) {
-                    let record = try CatalogRecord(fields: row.get(), line: line, baseDirectory: base)
+                    let record = try CatalogRecord(fields: row.get(), line: line, baseDirectory: base, imageRoot: imageRoot)
                     if let earlier = seen.updateValue(line, forKey: record.id) {
                         let warning = RowError(line: line, "id '\(record.id)' is also on line \(earlier); this later row wins")
                         summary.warnings.append(warning)

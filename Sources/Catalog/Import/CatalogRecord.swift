@@ -28,7 +28,7 @@ public struct CatalogRecord: Sendable, Equatable {
     }
 
     /// Validates a row; relative image paths are resolved against `baseDirectory` (the input file's).
-    public init(fields: [String: FieldValue], line: Int, baseDirectory: URL) throws(RowError) {
+    public init(fields: [String: FieldValue], line: Int, baseDirectory: URL, imageRoot: ImageRoot? = nil) throws(RowError) {
         let id = try Identifier.field("id", of: fields, line: line)
         for (name, limit) in Self.maxBytes {
             if let value = fields[name], value.jsonText.utf8.count > limit {
@@ -54,7 +54,11 @@ public struct CatalogRecord: Sendable, Equatable {
             } else if raw.contains("://") {
                 throw RowError(line: line, "image \(raw): only local paths and http(s) URLs are supported")
             } else {
-                image = URL(fileURLWithPath: raw, relativeTo: baseDirectory).standardizedFileURL.path
+                let path = URL(fileURLWithPath: raw, relativeTo: baseDirectory).standardizedFileURL.path
+                if let imageRoot, !imageRoot.admits(path) {
+                    throw RowError(line: line, "image \(raw) is outside the image root \(imageRoot.path)")
+                }
+                image = path
             }
         }
         let extra = fields.keys.filter { !Self.knownColumns.contains($0) }.sorted()

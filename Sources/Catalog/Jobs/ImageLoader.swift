@@ -61,6 +61,8 @@ public struct ImageLoader: Sendable {
     public var maxBytes = 50 << 20
     public var timeout: TimeInterval = 20
     public var retries = 2
+    /// Local files outside it are never read.
+    public var root = ImageRoot.configured
 
     public init() {}
 
@@ -75,6 +77,7 @@ public struct ImageLoader: Sendable {
     /// Reads the image; for a URL with known validators, nil means "not modified" (HTTP 304).
     public func load(_ uri: String, conditionalOn known: ImageValidators? = nil) throws(ImageLoadError) -> LoadedImage? {
         if uri.hasPrefix("http://") || uri.hasPrefix("https://") { return try fetch(uri, known: known) }
+        if let root, !root.admits(uri) { throw .unreadable("\(uri) is outside the image root \(root.path)") }
         guard let info = Self.stat(uri) else { throw .missingFile(uri) }
         guard info.size <= maxBytes else { throw .tooBig(maxBytes) }
         let data: Data

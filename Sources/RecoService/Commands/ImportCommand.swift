@@ -19,12 +19,16 @@ struct ImportCommand: ParsableCommand {
         @OptionGroup var database: DatabaseOptions
         @Option(help: "csv or jsonl (default: from the file name).") var format: Catalog.InputFormat?
         @Flag(help: "This is a full catalog: deactivate items that are not in it.") var deactivateMissing = false
+        @Option(help: "Refuse local image paths outside this folder (default: RECO_IMAGE_ROOT, else any).")
+        var imageRoot: String? = ImageRoot.configured?.path
         @Flag(help: "Print the summary as JSON.") var json = false
         @Argument(help: "The catalog file.") var file: String
 
         func run() throws {
             let summary = try reportingErrors("import catalog") {
-                try CatalogImporter(database: database.makeDatabase()).run(
+                var importer = CatalogImporter(database: database.makeDatabase())
+                importer.imageRoot = imageRoot.map(ImageRoot.init)
+                return try importer.run(
                     path: file, format: format, deactivateMissing: deactivateMissing,
                     onBadRow: { Console.err("\(file): \($0)") }, onWarning: { Console.err("\(file): warning: \($0)") })
             }

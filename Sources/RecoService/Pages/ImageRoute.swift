@@ -1,3 +1,4 @@
+import Catalog
 import Embedding
 import Foundation
 import Hummingbird
@@ -8,6 +9,8 @@ import NIOPosix
 /// recorded when it was embedded) and an hour of caching; an http(s) image is a redirect.
 struct ImageRoute: Sendable {
     let state: ServingState
+    /// Local images outside it are never served.
+    let root: ImageRoot?
     static let cacheControl = "public, max-age=3600"
 
     func handle(_ request: Request, context: some RequestContext) async throws -> Response {
@@ -25,6 +28,7 @@ struct ImageRoute: Sendable {
             return Response(status: .notModified, headers: [.eTag: etag, .cacheControl: Self.cacheControl])
         }
         let path = uri.hasPrefix("file://") ? URL(string: uri)?.path ?? uri : uri
+        if let root, !root.admits(path) { return JSONResponse.error(.notFound, "the image of item '\(id)' is not served") }
         guard let data = try? await NIOThreadPool.singleton.runIfActive({ try Data(contentsOf: URL(fileURLWithPath: path)) }) else {
             return JSONResponse.error(.notFound, "the image of item '\(id)' cannot be read")
         }

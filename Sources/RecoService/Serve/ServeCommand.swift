@@ -54,6 +54,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest accepted photo for search by image, in bytes.")
     var maxImageBytes: Int = 10 << 20
 
+    @Option(help: "Serve only local images inside this folder (default: RECO_IMAGE_ROOT, else any).")
+    var imageRoot: String? = ImageRoot.configured?.path
+
     @Option(help: "Seconds a connection may stay idle, or take to send a complete request head, before it is closed.")
     var idleTimeout: Double = 30
 
@@ -110,7 +113,7 @@ struct ServeCommand: AsyncParsableCommand {
         let router = ServiceRouter.make(
             state: state, metrics: metrics,
             similar: SimilarRoute(state: state, blend: BlendConfig(imageWeight: imageWeight, confidenceK: confidenceK)),
-            events: events, search: search, pages: try await HTMLPages.load())
+            events: events, search: search, pages: try await HTMLPages.load(), imageRoot: imageRoot.map(ImageRoot.init))
         let body = TimeAmount.milliseconds(Int64(bodyTimeout * 1000))
         let http = HTTP1Channel.Configuration(additionalChannelHandlers: [RequestReadGuard(bodyTimeout: body)],
                                               idleTimeout: .milliseconds(Int64(idleTimeout * 1000)))

@@ -1,14 +1,15 @@
+import Catalog
 import Hummingbird
 
 /// Every route of `reco serve` (docs: Resources/openapi.yaml).
 enum ServiceRouter {
     static func make(state: ServingState, metrics: ServiceMetrics, similar: SimilarRoute, events: ViewEventsRoute,
-                     search: SearchRoute, pages: HTMLPages) -> Router<BasicRequestContext> {
+                     search: SearchRoute, pages: HTMLPages, imageRoot: ImageRoot?) -> Router<BasicRequestContext> {
         // HEAD is answered wherever GET is (the GET's headers, no body).
         let router = Router(options: .autoGenerateHeadEndpoints)
         let health = HealthRoutes(state: state, metrics: metrics)
         let page = PageRoutes(state: state, similar: similar, pages: pages, search: search)
-        let image = ImageRoute(state: state)
+        let image = ImageRoute(state: state, root: imageRoot)
         // Request logs carry Hummingbird's request id; per request only at debug level (hot path).
         router.add(middleware: LogRequestsMiddleware(.debug))
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))

@@ -114,6 +114,18 @@ import Testing
         #expect(try await service.get("/healthz").status == 200)
     }
 
+    @Test func imagesOutsideTheImageRootAreNotServed() async throws {
+        let db = try ServiceCatalog.make()
+        let photo = TestCatalog.projectRoot.appendingPathComponent("Tests/EmbeddingTests/Fixtures/rocket.jpg").path
+        try db.withConnection { try $0.execute("UPDATE items SET image_uri = $1, updated_at = now()", [.text(photo)]) }
+        let open = try ServiceProcess(databaseURL: db.url)
+        #expect(try await open.eventually("/images/a1") { $0.status == 200 }.headers["content-type"] == "image/jpeg")
+        let fenced = try ServiceProcess(databaseURL: db.url, arguments: ["--image-root", "/nonexistent/images"])
+        _ = try await fenced.eventually("/readyz") { $0.status == 200 }
+        let refused = try await fenced.get("/images/a1")
+        #expect(refused.status == 404 && refused.text.contains("not served"))
+    }
+
     @Test func anIdleServiceStopsWithinASecondWithOneLine() async throws {
         let db = try ServiceCatalog.make()
         let service = try ServiceProcess(databaseURL: db.url, arguments: ["--refresh-seconds", "30"])
@@ -180,5 +192,49 @@ enum ToolProcess {
         try stdin.fileHandleForWriting.close()
         process.waitUntilExit()
         return (process.terminationStatus, (try? String(contentsOf: output, encoding: .utf8)) ?? "")
+    }
+}
+
+/// PostgreSQL frozen (SIGSTOP: connections stay open, nothing answers) under a running service.
+@Suite(.serialized) struct FrozenDatabaseTests {
+    /// The cluster's postmaster and its children (the backends holding our connections).
+    static func serverProcesses(_ dataDirectory: String) throws -> [pid_t] {
+        let pidFile = try String(contentsOfFile: dataDirectory + "/data/postmaster.pid", encoding: .utf8)
+        let postmaster = try #require(pid_t(pidFile.split(separator: "\n")[0]))
+        var pids = [postmaster]
+        for entry in try FileManager.default.contentsOfDirectory(atPath: "/proc") {
+            guard let pid = pid_t(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 2, pid_t(fields[1]) == postmaster { pids.append(pid) }
+        }
+        return pids
+    }
+
+    @Test func ingestAndReadinessDoNotHangOnAFrozenServer() async throws {
+        let cluster = ServiceResilienceTests.Cluster()
+        defer { _ = try? cluster.pg("destroy") }
+        let url = try cluster.pg("start")
+        let db = try ServiceCatalog.make(on: url)
+        let service = try ServiceProcess(databaseURL: db.url)
+        _ = try await service.eventually("/readyz") { try $0.json()["status"] as? String == "ready" }
+        let events = ServiceCatalog.viewsJSON([("s1", ["a1", "b1"])])
+        let json = ["Content-Type": "application/json"]
+        #expect(try await service.request("/events/views", method: "POST", body: events, headers: json).status == 202)
+
+        let frozen = try Self.serverProcesses(cluster.environment["RECO_PG_DIR"]!)
+        for pid in frozen { kill(pid, SIGSTOP) }
+        defer { for pid in frozen { kill(pid, SIGCONT) } }
+        let start = Date()
+        let refused = try await service.request("/events/views", method: "POST", body: events, headers: json)
+        let waited = Date().timeIntervalSince(start)
+        #expect(refused.status == 503 && refused.headers["retry-after"] != nil)
+        #expect(waited < 12, "ingest waited \(waited) s on a frozen database")
+        _ = try await service.eventually("/readyz", within: 20) { try $0.json()["status"] as? String == "degraded" }
+        #expect(try await service.get("/items/a1/similar").status == 200)
+
+        for pid in frozen { kill(pid, SIGCONT) }
+        _ = try await service.eventually("/readyz", within: 20) { try $0.json()["status"] as? String == "ready" }
+        #expect(try await service.request("/events/views", method: "POST", body: events, headers: json).status == 202)
     }
 }
