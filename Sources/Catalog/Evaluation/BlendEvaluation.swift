@@ -102,7 +102,7 @@ public struct BlendEvaluation: Sendable {
                                method: CoViewMethod, at: Date) -> ServingCatalog {
         var config = coviewConfig
         config.method = method
-        var grouper = SessionGrouper(counts: CoViewCounts(config: config, asOf: CoViewStore.epoch))
+        var grouper = SessionGrouper(counts: CoViewCounts(config: config, asOf: CoViewSQL.epoch))
         for e in train { grouper.add(session: e.session, item: e.item, at: e.at) }
         grouper.flush()
         var counts = grouper.counts

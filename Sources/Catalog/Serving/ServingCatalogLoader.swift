@@ -59,13 +59,16 @@ public struct ServingCatalogLoader: Sendable {
             let image = try version.model.map { try ImageNeighbourLists.read(c, model: $0, index: index) }
                 ?? Array(repeating: [], count: items.count)
             var coview = [[ServingCatalog.CoViewNeighbour]](repeating: [], count: items.count)
-            try c.copyOut("SELECT item_id, neighbour_id, score, sessions FROM coview_neighbours ORDER BY item_id, rank",
-                          columns: [.text, .text, .float8, .int4]) { row in
+            try c.copyOut("""
+                SELECT a.item_id, b.item_id, n.score, n.sessions FROM coview_neighbours n
+                JOIN item_keys a ON a.key = n.item JOIN item_keys b ON b.key = n.neighbour ORDER BY n.item, n.rank
+                """, columns: [.text, .text, .float8, .int4]) { row in
                 guard let a = index[try row.string("c0")], let b = index[try row.string("c1")] else { return }
                 coview[Int(a)].append(.init(item: b, score: try row.double("c2"), sessions: Int32(try row.int("c3"))))
             }
             var evidence = [Int32](repeating: 0, count: items.count)
-            try c.copyOut("SELECT item_id, sessions FROM coview_items", columns: [.text, .int4]) { row in
+            try c.copyOut("SELECT k.item_id, i.sessions FROM coview_items i JOIN item_keys k ON k.key = i.item",
+                          columns: [.text, .int4]) { row in
                 if let a = index[try row.string("c0")] { evidence[Int(a)] = Int32(try row.int("c1")) }
             }
             var vectors: (matrix: VectorMatrix, items: [Int32])?

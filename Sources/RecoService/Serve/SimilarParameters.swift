@@ -28,7 +28,6 @@ struct SimilarParameters: Sendable, Equatable {
                 }
                 offset = n
             case "w_image":
-                guard !value.isEmpty else { continue }
                 guard let w = Double(value), (0...1).contains(w) else { throw Invalid(message: "w_image must be a number from 0 to 1, not '\(value)'") }
                 imageWeight = w
             case "category":
