@@ -122,6 +122,32 @@ BEGIN
     RETURN created;
 END $$;
 
+-- Retention: drops the month partitions that end at or before `cutoff` (whole tables, no
+-- vacuum debt) and deletes older rows from the default partition. Returns what went.
+CREATE FUNCTION reco_prune_view_events(cutoff timestamptz) RETURNS TABLE (partitions integer, events bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+    r record;
+    n bigint;
+    dropped integer := 0;
+    removed bigint := 0;
+BEGIN
+    PERFORM pg_advisory_xact_lock(7263002);
+    FOR r IN SELECT c.oid::regclass AS part, c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+             WHERE i.inhparent = 'view_events'::regclass AND c.relname ~ '^view_events_[0-9]{4}_[0-9]{2}$'
+    LOOP
+        IF (to_date(substr(r.relname, 13), 'YYYY_MM') + interval '1 month')::timestamp AT TIME ZONE 'UTC' <= cutoff THEN
+            EXECUTE format('SELECT count(*) FROM %s', r.part) INTO n;
+            EXECUTE format('DROP TABLE %s', r.part);
+            dropped := dropped + 1;
+            removed := removed + n;
+        END IF;
+    END LOOP;
+    DELETE FROM view_events_default WHERE viewed_at < cutoff;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN QUERY SELECT dropped, removed + n;
+END $$;
+
 SELECT reco_ensure_view_partitions(
     greatest(coalesce((SELECT min(viewed_at) FROM view_events_unpartitioned), now()), now() - interval '3 years')::date,
     (now() + interval '3 months')::date);

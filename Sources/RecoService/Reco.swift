@@ -8,7 +8,7 @@ struct Reco: AsyncParsableCommand {
         subcommands: [
             EmbedCommand.self, ClassifyCommand.self, ModelCommand.self,
             MigrateCommand.self, ImportCommand.self, BackfillCommand.self, NightlyCommand.self, StatusCommand.self, FailuresCommand.self,
-            NeighboursCommand.self, CoViewsCommand.self, SearchCommand.self, ServeCommand.self, DemoCommand.self, SimulateCommand.self, EvalCommand.self,
+            NeighboursCommand.self, CoViewsCommand.self, EventsCommand.self, SearchCommand.self, ServeCommand.self, DemoCommand.self, SimulateCommand.self, EvalCommand.self,
         ]
     )
 }

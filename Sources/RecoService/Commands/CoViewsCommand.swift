@@ -23,9 +23,11 @@ struct CoViewsCommand: ParsableCommand {
         func run() throws {
             var build = CoViewBuild(database: database.makeDatabase())
             build.config = options.config
+            build.settings = options.settings
             let s = try reportingErrors("coviews rebuild") { try build.run() }
-            Console.out(options.json ? s.json : String(format: "%d events, %.1f weighted sessions (%d bots ignored), %d items, %d pairs, in %.1f s",
-                                                       s.events, s.sessions, s.botSessions, s.items, s.pairs, s.seconds))
+            Console.out(options.json ? s.json : String(
+                format: "%d events (%d skipped), %.1f weighted sessions (%d bots ignored), %d items, %d pairs, in %.1f s",
+                s.events, s.skippedEvents, s.sessions, s.botSessions, s.items, s.pairs, s.seconds))
         }
     }
 
@@ -41,9 +43,11 @@ struct CoViewsCommand: ParsableCommand {
         func run() throws {
             var update = CoViewUpdate(database: database.makeDatabase())
             update.config = options.config
+            update.settings = options.settings
             let s = try reportingErrors("coviews update") { try update.run() }
-            Console.out(options.json ? s.json : String(format: "%d new events in %d sessions, %d lists recomputed%@, in %.1f s",
-                                                       s.newEvents, s.sessions, s.relisted, s.full ? " (full recount)" : "", s.seconds))
+            Console.out(options.json ? s.json : String(
+                format: "%d new events (%d skipped) in %d sessions, %d lists recomputed%@, in %.1f s",
+                s.newEvents, s.skippedEvents, s.sessions, s.relisted, s.full ? " (full recount)" : "", s.seconds))
         }
     }
 }
@@ -55,7 +59,21 @@ struct CoViewOptions: ParsableArguments {
     @Option(help: "Half-life of a session's weight, in days.") var halfLifeDays: Double = 30
     @Option(help: "Minimum sessions a pair needs.") var minSupport: Int = 2
     @Option(help: "Neighbours kept per item.") var top: Int = 100
-    @Flag(help: "Print the summary as JSON.") var json = false
+    @Option(help: "PostgreSQL work_mem for the job's statements (memory per sort or hash before it spills).")
+    var workMem = CoViewJobSettings().workMem
+    @Option(help: "Parallel workers per query (max_parallel_workers_per_gather).")
+    var parallelWorkers = CoViewJobSettings().parallelWorkers
+    @Option(help: "temp_file_limit for the job (applied when the role may set it).")
+    var tempFileLimit = CoViewJobSettings().tempFileLimit
+    @Flag(help: "Print the summary as JSON (with rows, seconds and temporary bytes per stage).") var json = false
+
+    var settings: CoViewJobSettings {
+        var s = CoViewJobSettings()
+        s.workMem = workMem
+        s.parallelWorkers = parallelWorkers
+        s.tempFileLimit = tempFileLimit
+        return s
+    }
 
     var config: CoViewConfig {
         var c = CoViewConfig()

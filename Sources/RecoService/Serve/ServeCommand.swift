@@ -31,6 +31,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds between checks for new data in PostgreSQL.")
     var refreshSeconds: Double = 10
 
+    @Option(help: "Seconds between co-view updates from new view events (0: never; then run `reco coviews update`).")
+    var coviewsEvery: Double = 60
+
     @Option(help: "Default image weight w in w·image + (1 − w)·c·coview.")
     var imageWeight: Double = BlendConfig().imageWeight
 
@@ -74,6 +77,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard refreshSeconds > 0 else { throw ValidationError("--refresh-seconds must be positive") }
         guard (0...1).contains(imageWeight) else { throw ValidationError("--image-weight must be from 0 to 1") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level '\(logLevel)'") }
+        guard coviewsEvery >= 0 else { throw ValidationError("--coviews-every must be ≥ 0") }
         guard idleTimeout > 0, bodyTimeout > 0, shutdownTimeout > 0 else {
             throw ValidationError("--idle-timeout, --body-timeout and --shutdown-timeout must be positive")
         }
@@ -120,7 +124,9 @@ struct ServeCommand: AsyncParsableCommand {
         let app = Application(
             router: router, server: .http1(configuration: http),
             configuration: .init(address: .hostname(host, port: port), serverName: "reco"),
-            services: [refresher],
+            services: coviewsEvery > 0
+                ? [refresher, CoViewScheduler(database: db, interval: .milliseconds(Int64(coviewsEvery * 1000)), logger: logger)]
+                : [refresher],
             onServerRunning: { [host, port] channel in
                 // One line on standard output that scripts and tests wait for.
                 Console.out("reco serve: listening on http://\(host):\(channel.localAddress?.port ?? port)")

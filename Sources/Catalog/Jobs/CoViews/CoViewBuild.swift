@@ -156,6 +156,19 @@ struct StoredCoViewConfig: Codable, Equatable {
 
     var json: String { JSONLine.encode(self) }
 
+    /// The options as a configuration (nil for a method this version does not know).
+    var config: CoViewConfig? {
+        guard let method = CoViewMethod(rawValue: method) else { return nil }
+        var c = CoViewConfig()
+        c.method = method
+        c.maxSessionItems = maxSessionItems
+        c.halfLife = halfLifeSeconds
+        c.minSupport = minSupport
+        c.topM = topM
+        c.liftShrinkage = liftShrinkage
+        return c
+    }
+
     static func decode(_ json: String) -> StoredCoViewConfig? {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase

@@ -31,6 +31,9 @@ public struct CoViewUpdate: Sendable {
     public var asOf: Date?
     /// Wait for another co-view job to finish (the command), or skip this run (a schedule).
     public var waitForLock = true
+    /// Count with the options stored by the last rebuild rather than `config` (a schedule must not
+    /// undo an operator's `reco coviews rebuild --method …`); `config` when nothing is stored.
+    public var useStoredConfig = false
 
     public init(database: Database) { self.database = database }
 
@@ -51,7 +54,9 @@ public struct CoViewUpdate: Sendable {
             FROM coview_builds
             """).first
         let lost = try last.map { try ($0.optionalInt("pair_rows") ?? 0) > 0 && !$0.bool("has_pairs") } ?? false
-        guard let last, !lost, StoredCoViewConfig.decode(try last.string("config")) == StoredCoViewConfig(config) else {
+        let stored = try last.flatMap { StoredCoViewConfig.decode(try $0.string("config")) }
+        let config = useStoredConfig ? stored?.config ?? self.config : self.config
+        guard let last, !lost, stored == StoredCoViewConfig(config) else {
             var full = CoViewBuild(database: database)
             full.config = config
             full.settings = settings
@@ -60,10 +65,10 @@ public struct CoViewUpdate: Sendable {
             return CoViewUpdateSummary(newEvents: s.events, skippedEvents: s.skippedEvents, relisted: s.items, full: true,
                                        stages: s.stages)
         }
-        return try update(c, from: Int64(try last.int("events_through")))
+        return try update(c, from: Int64(try last.int("events_through")), config: config)
     }
 
-    private func update(_ c: PGConnection, from watermark: Int64) throws -> CoViewUpdateSummary {
+    private func update(_ c: PGConnection, from watermark: Int64, config: CoViewConfig) throws -> CoViewUpdateSummary {
         var summary = CoViewUpdateSummary()
         var run = try CoViewStageRunner(c, settings: settings)
         try run.dropStageTables()
