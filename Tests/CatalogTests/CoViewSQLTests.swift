@@ -151,6 +151,7 @@ import Testing
         #expect(state == Self.oracle(events, config: build.config))
     }
 
+    /// Seeds 1 and 2 recompute only the affected lists, seed 3 every list (the two paths of an update).
     @Test(arguments: CoViewMethod.allCases, [UInt64(1), 2, 3])
     func rebuildAndUpdatesEqualTheSwiftCounts(method: CoViewMethod, seed: UInt64) throws {
         let db = try TestDatabase.makeMigrated()
@@ -172,6 +173,7 @@ import Testing
             var update = CoViewUpdate(database: db)
             update.config = config(method)
             update.asOf = Self.now
+            update.recomputeAllListsFrom = seed == 3 ? 0 : 2
             let summary = try update.run()
             #expect(!summary.full && summary.newEvents == more.count && summary.relisted > 0)
             let updated = try Self.stored(db)

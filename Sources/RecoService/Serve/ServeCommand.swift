@@ -94,6 +94,8 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "reco.serve")
+        let descriptors = FileDescriptorLimit.raise()
+        logger.debug("file descriptor limit", metadata: ["limit": "\(descriptors)"])
         let metrics = ServiceMetrics()
         let db = database.makeDatabase()
         let state = ServingState()

@@ -41,7 +41,7 @@ public struct CoViewBuild: Sendable {
     func build(_ c: PGConnection) throws -> CoViewBuildSummary {
         let clock = ContinuousClock(), start = clock.now
         var summary = CoViewBuildSummary()
-        var run = try CoViewStageRunner(c, settings: settings)
+        let run = try CoViewStageRunner(c, settings: settings)
         try run.dropStageTables()
         defer { try? run.dropStageTables() }
         try CoViewJobLock.ensurePartitions(c)

@@ -23,7 +23,7 @@ public struct CoViewStage: Sendable, Equatable, Codable {
 }
 
 /// Runs a job's statements in transactions with the job's settings, and measures each stage.
-struct CoViewStageRunner {
+final class CoViewStageRunner {
     let connection: PGConnection
     let settings: CoViewJobSettings
     private(set) var stages: [CoViewStage] = []
@@ -40,7 +40,7 @@ struct CoViewStageRunner {
 
     /// `body` in one transaction under the settings; returns what it returns and records the stage.
     @discardableResult
-    mutating func stage<T>(_ name: String, rows: (T) -> Int, _ body: (PGConnection) throws -> T) throws -> T {
+    func stage<T>(_ name: String, rows: (T) -> Int, _ body: (PGConnection) throws -> T) throws -> T {
         let clock = ContinuousClock(), start = clock.now
         let before = try tempBytes()
         let value = try connection.transaction {
@@ -57,10 +57,25 @@ struct CoViewStageRunner {
         return value
     }
 
-    /// A stage of one statement; its row count is what the statement wrote.
+    /// A stage of one statement; its row count is what the statement wrote. With `analyze`, the
+    /// table it created gets statistics (a fresh table has none, and the planner then guesses).
     @discardableResult
-    mutating func stage(_ name: String, _ sql: String, _ params: [PGValue] = []) throws -> Int {
-        try stage(name, rows: { $0 }) { try $0.execute(sql, params) }
+    func stage(_ name: String, _ sql: String, _ params: [PGValue] = [], analyze table: String? = nil) throws -> Int {
+        try stage(name, rows: { $0 }) { c in
+            let rows = try c.execute(sql, params)
+            if let table { try c.execute("ANALYZE \(table)") }
+            return rows
+        }
+    }
+
+    /// A step inside a stage's transaction, timed on its own (temporary bytes are reported for the
+    /// whole stage: statistics reach the shared view only between transactions).
+    @discardableResult
+    func step(_ name: String, _ c: PGConnection, _ sql: String, _ params: [PGValue] = []) throws -> Int {
+        let clock = ContinuousClock(), start = clock.now
+        let rows = try c.execute(sql, params)
+        stages.append(CoViewStage(name: name, rows: rows, seconds: (clock.now - start) / .seconds(1), tempBytes: 0))
+        return rows
     }
 
     /// The database's cumulative temporary-file bytes. Statistics reach the shared view when a

@@ -34,6 +34,9 @@ public struct CoViewUpdate: Sendable {
     /// Count with the options stored by the last rebuild rather than `config` (a schedule must not
     /// undo an operator's `reco coviews rebuild --method …`); `config` when nothing is stored.
     public var useStoredConfig = false
+    /// From this fraction of items with changed counts on, every list is recomputed in one pass
+    /// (see `relist`); below it only the affected lists are.
+    public var recomputeAllListsFrom = 0.05
 
     public init(database: Database) { self.database = database }
 
@@ -68,9 +71,36 @@ public struct CoViewUpdate: Sendable {
         return try update(c, from: Int64(try last.int("events_through")), config: config)
     }
 
+    /// Recomputes the lists the changes can move: those of the changed items and their partners.
+    /// When the changed items are many (in a busy catalog nearly every item is some changed item's
+    /// partner), every list is recomputed into a new table swapped in whole, which costs one
+    /// parallel pass instead of deleting and inserting most rows one by one.
+    private func relist(_ c: PGConnection, run: CoViewStageRunner, config: CoViewConfig, scoring: [PGValue]) throws -> Int {
+        let counts = try c.query("""
+            SELECT (SELECT count(*) FROM coview_stage_ditems) AS changed, (SELECT count(*) FROM coview_items) AS items
+            """)[0]
+        let lists = { (only: String?) in
+            CoViewSQL.lists(config.method, pairs: "coview_pairs", items: "coview_items", lengths: "coview_item_lengths", only: only)
+        }
+        if try Double(counts.int("changed")) >= recomputeAllListsFrom * Double(counts.int("items")) {
+            try run.step("lists_all", c, "CREATE TABLE coview_stage_neighbours AS " + lists(nil), scoring)
+            try c.execute("ALTER TABLE coview_stage_neighbours ADD CONSTRAINT coview_stage_neighbours_pkey PRIMARY KEY (item, rank)")
+            try c.execute("DROP TABLE coview_neighbours")
+            try c.execute("ALTER TABLE coview_stage_neighbours RENAME TO coview_neighbours")
+            try c.execute("ALTER INDEX coview_stage_neighbours_pkey RENAME TO coview_neighbours_pkey")
+            return try counts.int("items")
+        }
+        let relisted = try run.step("relist", c, CoViewSQL.relist, [.int32(Int32(clamping: config.minSupport))])
+        try c.execute("ANALYZE coview_stage_relist")
+        try run.step("lists", c, "CREATE TABLE coview_stage_neighbours AS " + lists("coview_stage_relist"), scoring)
+        try run.step("replace_lists", c, "DELETE FROM coview_neighbours n USING coview_stage_relist r WHERE n.item = r.item")
+        try run.step("insert_lists", c, "INSERT INTO coview_neighbours SELECT item, rank, neighbour, score, sessions FROM coview_stage_neighbours")
+        return relisted
+    }
+
     private func update(_ c: PGConnection, from watermark: Int64, config: CoViewConfig) throws -> CoViewUpdateSummary {
         var summary = CoViewUpdateSummary()
-        var run = try CoViewStageRunner(c, settings: settings)
+        let run = try CoViewStageRunner(c, settings: settings)
         try run.dropStageTables()
         defer { try? run.dropStageTables() }
         try CoViewJobLock.ensurePartitions(c)
@@ -80,31 +110,33 @@ public struct CoViewUpdate: Sendable {
             try CoViewJobLock.countEvents(c, after: watermark, through: through)
         }
         let bots = PGValue.int32(Int32(clamping: config.maxSessionItems))
-        summary.sessions = try run.stage("touched_sessions", CoViewSQL.touched, [.int64(watermark), .int64(through)])
-        try run.stage("session_items", CoViewSQL.deltaSessionItems, [.int64(watermark), .int64(through)])
+        // The stage tables are small: with statistics the planner reads the touched sessions through
+        // the (session_id, viewed_at) index instead of scanning every event.
+        summary.sessions = try run.stage("touched_sessions", CoViewSQL.touched, [.int64(watermark), .int64(through)],
+                                         analyze: "coview_stage_touched")
+        try run.stage("session_items", CoViewSQL.deltaSessionItems, [.int64(watermark), .int64(through)],
+                      analyze: "coview_stage_dsi")
         try run.stage("item_keys", CoViewSQL.newKeys(from: "coview_stage_dsi"))
-        try run.stage("sessions", CoViewSQL.deltaSessions, [.timestamp(CoViewSQL.epoch), .float64(config.halfLife)])
-        try run.stage("members", CoViewSQL.deltaMembers, [bots])
-        try run.stage("pairs", CoViewSQL.deltaPairs)
-        try run.stage("items", CoViewSQL.deltaItems)
-        try run.stage("lengths", CoViewSQL.deltaLengths)
+        try run.stage("sessions", CoViewSQL.deltaSessions, [.timestamp(CoViewSQL.epoch), .float64(config.halfLife)],
+                      analyze: "coview_stage_dsessions")
+        try run.stage("members", CoViewSQL.deltaMembers, [bots], analyze: "coview_stage_dmembers")
+        try run.stage("pairs", CoViewSQL.deltaPairs, analyze: "coview_stage_dpairs")
+        try run.stage("items", CoViewSQL.deltaItems, analyze: "coview_stage_ditems")
+        try run.stage("lengths", CoViewSQL.deltaLengths, analyze: "coview_stage_dlengths")
         let delta = try CoViewTotals(c.query(CoViewSQL.deltaTotals, [bots])[0])
         let now = asOf ?? Date()
         summary.relisted = try run.stage("apply", rows: { $0 }) { c in
-            for statement in CoViewSQL.applyDeltas { try c.execute(statement) }
+            for (i, statement) in CoViewSQL.applyDeltas.enumerated() {
+                try run.step(["add_pairs", "drop_pairs", "add_items", "drop_items", "add_lengths"][i], c, statement)
+            }
             let totals = try CoViewTotals(c.query("""
                 UPDATE coview_builds SET sessions = sessions + $1, views = views + $2, bot_sessions = bot_sessions + $3,
                     events_through = $4, skipped_events = skipped_events + $5, as_of = $6, updated_at = now()
                 RETURNING sessions, views, bot_sessions AS bots
                 """, [.float64(delta.sessions), .float64(delta.views), .int32(Int32(clamping: delta.bots)), .int64(through),
                       .int64(Int64(summary.skippedEvents)), .timestamp(now)])[0])
-            let relisted = try c.execute(CoViewSQL.relist, [.int32(Int32(clamping: config.minSupport))])
-            try c.execute("CREATE TABLE coview_stage_neighbours AS " + CoViewSQL.lists(
-                config.method, pairs: "coview_pairs", items: "coview_items", lengths: "coview_item_lengths",
-                only: "coview_stage_relist"), CoViewScoring(config: config, totals: totals, at: now).parameters)
-            try c.execute("DELETE FROM coview_neighbours n USING coview_stage_relist r WHERE n.item = r.item")
-            try c.execute("INSERT INTO coview_neighbours SELECT item, rank, neighbour, score, sessions FROM coview_stage_neighbours")
-            return relisted
+            let scoring = CoViewScoring(config: config, totals: totals, at: now).parameters
+            return try relist(c, run: run, config: config, scoring: scoring)
         }
         summary.stages = run.stages
         return summary
