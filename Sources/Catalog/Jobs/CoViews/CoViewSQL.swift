@@ -203,20 +203,22 @@ enum CoViewSQL {
         FROM coview_stage_dsessions
         """
 
+    /// Sorted by key, the upsert walks the pair index in order instead of jumping around it; only
+    /// pairs and items that lost sessions can reach zero and be deleted.
     static let applyDeltas = [
         """
-        INSERT INTO coview_pairs AS p SELECT item_a, item_b, weight, sessions FROM coview_stage_dpairs
+        INSERT INTO coview_pairs AS p SELECT item_a, item_b, weight, sessions FROM coview_stage_dpairs ORDER BY item_a, item_b
         ON CONFLICT (item_a, item_b) DO UPDATE SET weight = p.weight + EXCLUDED.weight, sessions = p.sessions + EXCLUDED.sessions
         """,
         """
         DELETE FROM coview_pairs p USING coview_stage_dpairs d
-        WHERE p.item_a = d.item_a AND p.item_b = d.item_b AND p.sessions <= 0
+        WHERE d.sessions < 0 AND p.item_a = d.item_a AND p.item_b = d.item_b AND p.sessions <= 0
         """,
         """
         INSERT INTO coview_items AS i SELECT item, weight, sessions FROM coview_stage_ditems
         ON CONFLICT (item) DO UPDATE SET weight = i.weight + EXCLUDED.weight, sessions = i.sessions + EXCLUDED.sessions
         """,
-        "DELETE FROM coview_items i USING coview_stage_ditems d WHERE i.item = d.item AND i.sessions <= 0",
+        "DELETE FROM coview_items i USING coview_stage_ditems d WHERE d.sessions < 0 AND i.item = d.item AND i.sessions <= 0",
         """
         INSERT INTO coview_item_lengths AS l SELECT item, length, weight FROM coview_stage_dlengths
         ON CONFLICT (item, length) DO UPDATE SET weight = l.weight + EXCLUDED.weight
