@@ -61,6 +61,8 @@ struct CoViewOptions: ParsableArguments {
     @Option(help: "Neighbours kept per item.") var top: Int = 100
     @Option(help: "PostgreSQL work_mem for the job's statements (memory per sort or hash before it spills).")
     var workMem = CoViewJobSettings().workMem
+    @Option(help: "PostgreSQL maintenance_work_mem for the job's index builds.")
+    var maintenanceWorkMem = CoViewJobSettings().maintenanceWorkMem
     @Option(help: "Parallel workers per query (max_parallel_workers_per_gather).")
     var parallelWorkers = CoViewJobSettings().parallelWorkers
     @Option(help: "temp_file_limit for the job (applied when the role may set it).")
@@ -70,6 +72,7 @@ struct CoViewOptions: ParsableArguments {
     var settings: CoViewJobSettings {
         var s = CoViewJobSettings()
         s.workMem = workMem
+        s.maintenanceWorkMem = maintenanceWorkMem
         s.parallelWorkers = parallelWorkers
         s.tempFileLimit = tempFileLimit
         return s

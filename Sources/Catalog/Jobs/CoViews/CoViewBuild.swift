@@ -54,9 +54,10 @@ public struct CoViewBuild: Sendable {
         try run.stage("sessions", CoViewSQL.sessions, [.timestamp(CoViewSQL.epoch), .float64(config.halfLife)])
         try run.stage("members", CoViewSQL.members, [.int32(Int32(clamping: config.maxSessionItems))])
         summary.pairs = try run.stage("pairs", rows: { $0 }) { c in
-            let rows = try c.execute(CoViewSQL.pairs)
-            try c.execute("ALTER TABLE coview_stage_pairs ADD CONSTRAINT coview_stage_pairs_pkey PRIMARY KEY (item_a, item_b)")
-            try c.execute("CREATE INDEX coview_stage_pairs_b ON coview_stage_pairs (item_b)")
+            let rows = try run.step("pairs_count", c, CoViewSQL.pairs)
+            try run.step("pairs_key", c,
+                         "ALTER TABLE coview_stage_pairs ADD CONSTRAINT coview_stage_pairs_pkey PRIMARY KEY (item_a, item_b)")
+            try run.step("pairs_index", c, "CREATE INDEX coview_stage_pairs_b ON coview_stage_pairs (item_b)")
             return rows
         }
         summary.items = try run.stage("items", rows: { $0 }) { c in

@@ -5,6 +5,9 @@ import Foundation
 /// where the role may set it — a cap on temporary files.
 public struct CoViewJobSettings: Sendable, Equatable {
     public var workMem = "256MB"
+    /// For building the raw counts' indexes (tens of millions of pairs): the server default of
+    /// 64 MB makes each index build spill and merge on disk.
+    public var maintenanceWorkMem = "512MB"
     public var parallelWorkers = 2
     /// `temp_file_limit`; only superusers (or roles granted SET on it) can change it, so for other
     /// roles the server's own setting applies.
@@ -45,6 +48,7 @@ final class CoViewStageRunner {
         let before = try tempBytes()
         let value = try connection.transaction {
             try connection.execute("SELECT set_config('work_mem', $1, true)", [.text(settings.workMem)])
+            try connection.execute("SELECT set_config('maintenance_work_mem', $1, true)", [.text(settings.maintenanceWorkMem)])
             try connection.execute("SELECT set_config('max_parallel_workers_per_gather', $1, true)",
                                    [.text("\(settings.parallelWorkers)")])
             if canLimitTempFiles {
