@@ -46,18 +46,15 @@ public struct CoViewBuild: Sendable {
         defer { try? run.dropStageTables() }
         try CoViewJobLock.ensurePartitions(c)
         let through = Int64(try c.query("SELECT coalesce(max(id), 0) AS through FROM view_events")[0].int("through"))
-        (summary.events, summary.skippedEvents) = try run.stage("events", rows: { $0.0 + $0.1 }) { c in
-            try CoViewJobLock.countEvents(c, after: 0, through: through)
-        }
         try run.stage("session_items", CoViewSQL.sessionItems, [.int64(through)])
-        try run.stage("item_keys", CoViewSQL.newKeys(from: "coview_stage_si"))
+        try run.stage("item_keys", CoViewSQL.newKeys(from: "coview_stage_si", where: "s.ok"))
         try run.stage("sessions", CoViewSQL.sessions, [.timestamp(CoViewSQL.epoch), .float64(config.halfLife)])
         try run.stage("members", CoViewSQL.members, [.int32(Int32(clamping: config.maxSessionItems))])
         summary.pairs = try run.stage("pairs", rows: { $0 }) { c in
-            let rows = try run.step("pairs_count", c, CoViewSQL.pairs)
-            try run.step("pairs_key", c,
+            let rows = try run.step("pairs/count", c, CoViewSQL.pairs)
+            try run.step("pairs/key", c,
                          "ALTER TABLE coview_stage_pairs ADD CONSTRAINT coview_stage_pairs_pkey PRIMARY KEY (item_a, item_b)")
-            try run.step("pairs_index", c, "CREATE INDEX coview_stage_pairs_b ON coview_stage_pairs (item_b)")
+            try run.step("pairs/index", c, "CREATE INDEX coview_stage_pairs_b ON coview_stage_pairs (item_b)")
             return rows
         }
         summary.items = try run.stage("items", rows: { $0 }) { c in
@@ -70,7 +67,10 @@ public struct CoViewBuild: Sendable {
             try c.execute("ALTER TABLE coview_stage_lengths ADD CONSTRAINT coview_stage_lengths_pkey PRIMARY KEY (item, length)")
             return rows
         }
-        let totals = try CoViewTotals(c.query(CoViewSQL.totals, [.int32(Int32(clamping: config.maxSessionItems))])[0])
+        let totalsRow = try c.query(CoViewSQL.totals, [.int32(Int32(clamping: config.maxSessionItems))])[0]
+        let totals = try CoViewTotals(totalsRow)
+        summary.events = try totalsRow.int("events")
+        summary.skippedEvents = try totalsRow.int("skipped")
         let now = asOf ?? Date()
         summary.neighbours = try run.stage("lists", rows: { $0 }) { c in
             let rows = try c.execute("CREATE TABLE coview_stage_neighbours AS " + CoViewSQL.lists(

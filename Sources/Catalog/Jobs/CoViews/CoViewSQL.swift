@@ -31,29 +31,33 @@ enum CoViewSQL {
 
     // MARK: - Full count
 
-    /// Distinct (session, item) with the item's last view in the session, from events up to $1.
+    /// Distinct (session, item) with the item's last view in the session and its number of views,
+    /// from events up to $1. Unusable events are grouped apart (`ok` false) rather than filtered
+    /// out, so the same pass counts them.
     static let sessionItems = """
         CREATE UNLOGGED TABLE coview_stage_si AS
-        SELECT v.session_id, v.item_id, max(v.viewed_at) AS last
-        FROM view_events v WHERE v.id <= $1 AND \(countable)
-        GROUP BY v.session_id, v.item_id
+        SELECT v.session_id, v.item_id, (\(countable)) AS ok, max(v.viewed_at) AS last, count(*)::integer AS views
+        FROM view_events v WHERE v.id <= $1
+        GROUP BY v.session_id, v.item_id, 3
         """
 
     /// Keys for items not seen before (only those: a conflict would still use up a sequence value).
-    static func newKeys(from table: String) -> String {
+    static func newKeys(from table: String, where condition: String = "true") -> String {
         """
         INSERT INTO item_keys (item_id)
         SELECT DISTINCT s.item_id FROM \(table) s
-        WHERE NOT EXISTS (SELECT 1 FROM item_keys k WHERE k.item_id = s.item_id)
+        WHERE \(condition) AND NOT EXISTS (SELECT 1 FROM item_keys k WHERE k.item_id = s.item_id)
         ON CONFLICT (item_id) DO NOTHING
         """
     }
 
-    /// Per session: a dense number, its distinct items and its weight ($1 epoch, $2 half-life).
+    /// Per session: a dense number, its distinct items, its weight ($1 epoch, $2 half-life), and
+    /// its events counted and skipped.
     static let sessions = """
         CREATE UNLOGGED TABLE coview_stage_sessions AS
-        SELECT (row_number() OVER ())::integer AS sid, session_id, count(*)::integer AS n,
-               \(weight("max(last)", epoch: 1, halfLife: 2)) AS w
+        SELECT (row_number() OVER ())::integer AS sid, session_id, count(*) FILTER (WHERE ok)::integer AS n,
+               \(weight("max(last) FILTER (WHERE ok)", epoch: 1, halfLife: 2)) AS w,
+               coalesce(sum(views) FILTER (WHERE ok), 0) AS counted, coalesce(sum(views) FILTER (WHERE NOT ok), 0) AS skipped
         FROM coview_stage_si GROUP BY session_id
         """
 
@@ -62,7 +66,7 @@ enum CoViewSQL {
         CREATE UNLOGGED TABLE coview_stage_members AS
         SELECT s.sid, k.key AS item, s.n, s.w
         FROM coview_stage_si si JOIN coview_stage_sessions s USING (session_id) JOIN item_keys k ON k.item_id = si.item_id
-        WHERE s.n <= $1
+        WHERE si.ok AND s.n <= $1
         """
 
     static let pairs = """
@@ -83,10 +87,13 @@ enum CoViewSQL {
         SELECT item, n AS length, sum(w) AS weight FROM coview_stage_members GROUP BY item, n
         """
 
-    /// Weighted sessions, weighted item views and bot sessions ($1 = the bot cut).
+    /// Weighted sessions, weighted item views and bot sessions ($1 = the bot cut); events counted
+    /// and skipped.
     static let totals = """
-        SELECT coalesce(sum(w) FILTER (WHERE n <= $1), 0) AS sessions, coalesce(sum(w * n) FILTER (WHERE n <= $1), 0) AS views,
-               count(*) FILTER (WHERE n > $1) AS bots
+        SELECT coalesce(sum(w) FILTER (WHERE n BETWEEN 1 AND $1), 0) AS sessions,
+               coalesce(sum(w * n) FILTER (WHERE n BETWEEN 1 AND $1), 0) AS views,
+               count(*) FILTER (WHERE n > $1) AS bots, coalesce(sum(counted), 0)::bigint AS events,
+               coalesce(sum(skipped), 0)::bigint AS skipped
         FROM coview_stage_sessions
         """
 

@@ -72,8 +72,9 @@ final class CoViewStageRunner {
         }
     }
 
-    /// A step inside a stage's transaction, timed on its own (temporary bytes are reported for the
-    /// whole stage: statistics reach the shared view only between transactions).
+    /// A step inside a stage's transaction, timed on its own and named `stage/step`; it is listed
+    /// before its stage, whose time includes it (temporary bytes are reported for the whole stage:
+    /// statistics reach the shared view only between transactions).
     @discardableResult
     func step(_ name: String, _ c: PGConnection, _ sql: String, _ params: [PGValue] = []) throws -> Int {
         let clock = ContinuousClock(), start = clock.now

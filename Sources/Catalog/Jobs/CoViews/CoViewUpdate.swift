@@ -83,18 +83,18 @@ public struct CoViewUpdate: Sendable {
             CoViewSQL.lists(config.method, pairs: "coview_pairs", items: "coview_items", lengths: "coview_item_lengths", only: only)
         }
         if try Double(counts.int("changed")) >= recomputeAllListsFrom * Double(counts.int("items")) {
-            try run.step("lists_all", c, "CREATE TABLE coview_stage_neighbours AS " + lists(nil), scoring)
+            try run.step("apply/lists_all", c, "CREATE TABLE coview_stage_neighbours AS " + lists(nil), scoring)
             try c.execute("ALTER TABLE coview_stage_neighbours ADD CONSTRAINT coview_stage_neighbours_pkey PRIMARY KEY (item, rank)")
             try c.execute("DROP TABLE coview_neighbours")
             try c.execute("ALTER TABLE coview_stage_neighbours RENAME TO coview_neighbours")
             try c.execute("ALTER INDEX coview_stage_neighbours_pkey RENAME TO coview_neighbours_pkey")
             return try counts.int("items")
         }
-        let relisted = try run.step("relist", c, CoViewSQL.relist, [.int32(Int32(clamping: config.minSupport))])
+        let relisted = try run.step("apply/relist", c, CoViewSQL.relist, [.int32(Int32(clamping: config.minSupport))])
         try c.execute("ANALYZE coview_stage_relist")
-        try run.step("lists", c, "CREATE TABLE coview_stage_neighbours AS " + lists("coview_stage_relist"), scoring)
-        try run.step("replace_lists", c, "DELETE FROM coview_neighbours n USING coview_stage_relist r WHERE n.item = r.item")
-        try run.step("insert_lists", c, "INSERT INTO coview_neighbours SELECT item, rank, neighbour, score, sessions FROM coview_stage_neighbours")
+        try run.step("apply/lists", c, "CREATE TABLE coview_stage_neighbours AS " + lists("coview_stage_relist"), scoring)
+        try run.step("apply/delete_lists", c, "DELETE FROM coview_neighbours n USING coview_stage_relist r WHERE n.item = r.item")
+        try run.step("apply/insert_lists", c, "INSERT INTO coview_neighbours SELECT item, rank, neighbour, score, sessions FROM coview_stage_neighbours")
         return relisted
     }
 
@@ -127,7 +127,7 @@ public struct CoViewUpdate: Sendable {
         let now = asOf ?? Date()
         summary.relisted = try run.stage("apply", rows: { $0 }) { c in
             for (i, statement) in CoViewSQL.applyDeltas.enumerated() {
-                try run.step(["add_pairs", "drop_pairs", "add_items", "drop_items", "add_lengths"][i], c, statement)
+                try run.step(["apply/add_pairs", "apply/drop_pairs", "apply/add_items", "apply/drop_items", "apply/add_lengths"][i], c, statement)
             }
             let totals = try CoViewTotals(c.query("""
                 UPDATE coview_builds SET sessions = sessions + $1, views = views + $2, bot_sessions = bot_sessions + $3,
