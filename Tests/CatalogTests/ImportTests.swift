@@ -3,13 +3,7 @@ import Testing
 @testable import Catalog
 
 @Suite struct ImportTests {
-    func write(_ text: String, _ name: String) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("reco-import-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let url = dir.appendingPathComponent(name)
-        try text.write(to: url, atomically: true, encoding: .utf8)
-        return url.path
-    }
+    func write(_ text: String, _ name: String) throws -> String { try temporaryFile(Data(text.utf8), named: name) }
 
     @Test func csvUpsertsAndReportsBadRowsByLine() throws {
         let db = try TestDatabase.makeMigrated()

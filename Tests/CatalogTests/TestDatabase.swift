@@ -69,6 +69,15 @@ struct TestCatalog {
     }
 }
 
+/// Writes `bytes` to a file named `name` in a fresh temporary folder; returns its path.
+func temporaryFile(_ bytes: Data, named name: String) throws -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("reco-file-\(UUID().uuidString.prefix(8))")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let url = dir.appendingPathComponent(name)
+    try bytes.write(to: url)
+    return url.path
+}
+
 func vectors(_ db: Database, model: String) throws -> [String: [Float]] {
     try db.withConnection { c in
         Dictionary(uniqueKeysWithValues: try c.query("SELECT item_id, vector FROM embeddings WHERE model = $1", [.text(model)]).map {

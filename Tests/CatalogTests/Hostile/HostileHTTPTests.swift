@@ -212,15 +212,9 @@ enum ToolProcess {
     }
 
     @Test func ingestAndReadinessDoNotHangOnAFrozenServer() async throws {
-        let cluster = ServiceResilienceTests.Cluster()
+        let running = try await ServiceResilienceTests.Running()
+        let (cluster, service, events, json) = (running.cluster, running.service, running.events, running.json)
         defer { _ = try? cluster.pg("destroy") }
-        let url = try cluster.pg("start")
-        let db = try ServiceCatalog.make(on: url)
-        let service = try ServiceProcess(databaseURL: db.url)
-        _ = try await service.eventually("/readyz") { try $0.json()["status"] as? String == "ready" }
-        let events = ServiceCatalog.viewsJSON([("s1", ["a1", "b1"])])
-        let json = ["Content-Type": "application/json"]
-        #expect(try await service.request("/events/views", method: "POST", body: events, headers: json).status == 202)
 
         let frozen = try Self.serverProcesses(cluster.environment["RECO_PG_DIR"]!)
         for pid in frozen { kill(pid, SIGSTOP) }

@@ -5,13 +5,7 @@ import Ranking
 
 /// Damaged input files: every bad row is reported with its line and every good row is kept.
 @Suite struct HostileImportTests {
-    func write(_ bytes: Data, _ name: String) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("reco-hostile-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let url = dir.appendingPathComponent(name)
-        try bytes.write(to: url)
-        return url.path
-    }
+    func write(_ bytes: Data, _ name: String) throws -> String { try temporaryFile(bytes, named: name) }
 
     func ids(_ db: Database) throws -> [String] {
         try db.withConnection { try $0.query("SELECT id FROM items ORDER BY id").map { try $0.string("id") } }

@@ -31,16 +31,26 @@ import Testing
         }
     }
 
-    @Test func keepsAnsweringWhilePostgresIsDownAndRecovers() async throws {
+    /// The service catalog on a started private cluster, the service ready, one batch accepted.
+    struct Running {
         let cluster = Cluster()
-        defer { _ = try? cluster.pg("destroy") }
-        let url = try cluster.pg("start")
-        let db = try ServiceCatalog.make(on: url)
-        let service = try ServiceProcess(databaseURL: db.url)
-        _ = try await service.eventually("/readyz") { try $0.json()["status"] as? String == "ready" }
+        let db: Database
+        let service: ServiceProcess
         let events = ServiceCatalog.viewsJSON([("s1", ["a1", "b1"])])
         let json = ["Content-Type": "application/json"]
-        #expect(try await service.request("/events/views", method: "POST", body: events, headers: json).status == 202)
+
+        init() async throws {
+            db = try ServiceCatalog.make(on: try cluster.pg("start"))
+            service = try ServiceProcess(databaseURL: db.url)
+            _ = try await service.eventually("/readyz") { try $0.json()["status"] as? String == "ready" }
+            #expect(try await service.request("/events/views", method: "POST", body: events, headers: json).status == 202)
+        }
+    }
+
+    @Test func keepsAnsweringWhilePostgresIsDownAndRecovers() async throws {
+        let running = try await Running()
+        let (cluster, db, service, events, json) = (running.cluster, running.db, running.service, running.events, running.json)
+        defer { _ = try? cluster.pg("destroy") }
 
         try cluster.pg("stop")
         let degraded = try await service.eventually("/readyz") { try $0.json()["status"] as? String == "degraded" }
