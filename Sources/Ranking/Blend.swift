@@ -6,14 +6,23 @@ public struct BlendConfig: Sendable, Equatable {
     public var confidenceK = 20.0
     /// Results whose image cosine to a better result is at least this are near-duplicates.
     public var duplicateCosine: Float = 0.995
+    /// k in the pair's shrink s / (s + k), s = sessions that viewed both items: a co-view score
+    /// resting on a few sessions counts for little (0: no shrink).
+    public var pairK = 10.0
 
-    public init(imageWeight: Double = 0.5, confidenceK: Double = 20) {
+    public init(imageWeight: Double = 0.5, confidenceK: Double = 20, pairK: Double = 10) {
         self.imageWeight = imageWeight
         self.confidenceK = confidenceK
+        self.pairK = pairK
     }
 
     /// c = n / (n + k) for an item that n sessions viewed.
     public func confidence(evidence: Int) -> Double { Double(evidence) / (Double(evidence) + confidenceK) }
+
+    /// s / (s + k) for a pair that s sessions viewed together.
+    public func pairShrink(support: Int) -> Double {
+        pairK > 0 ? Double(support) / (Double(support) + pairK) : 1
+    }
 }
 
 /// One recommended item, able to explain itself.
@@ -27,13 +36,15 @@ public struct BlendedResult<ID: Hashable & Sendable>: Sendable, Equatable {
     public let coviewScore: Double?
     /// Sessions that viewed both.
     public let coviewSessions: Int
+    /// The pair's shrink s / (s + k) applied to the co-view score (1 without co-views).
+    public let coviewShrink: Double
     /// From the popular-in-category fallback (no image or co-view signal).
     public let fallback: Bool
 }
 
 public enum Blender {
-    /// Candidates = image neighbours ∪ co-view neighbours, each scored w·image + (1 − w)·c·coview,
-    /// best first. With no co-view data this is image order; with no image neighbours, co-view order.
+    /// Candidates = image neighbours ∪ co-view neighbours, each scored
+    /// w·image + (1 − w)·c·shrink·coview (shrink = the pair's s / (s + k)), best first. With no co-view data this is image order; with no image neighbours, co-view order.
     /// - evidence: the query item's co-view evidence n (sessions that viewed it).
     public static func blend<ID>(
         item: ID,
@@ -68,8 +79,9 @@ public enum Blender {
         // Without one of the signals, the other decides alone.
         let (wi, wc) = !hasCoView ? (1.0, 0.0) : position.isEmpty ? (0.0, 1.0) : (w, (1 - w) * confidence)
         return merged.map {
-            BlendedResult(id: $0.id, score: wi * ($0.image ?? 0) + wc * ($0.coview ?? 0), imageScore: $0.image,
-                          coviewScore: $0.coview, coviewSessions: $0.sessions, fallback: false)
+            let shrink = $0.coview == nil ? 1 : config.pairShrink(support: $0.sessions)
+            return BlendedResult(id: $0.id, score: wi * ($0.image ?? 0) + wc * shrink * ($0.coview ?? 0), imageScore: $0.image,
+                                 coviewScore: $0.coview, coviewSessions: $0.sessions, coviewShrink: shrink, fallback: false)
         }.sorted(by: order)
     }
 
@@ -78,7 +90,8 @@ public enum Blender {
         let total = Double(max(1, popular.map(\.views).reduce(0, +)))
         // `popular` is most viewed first already.
         return popular.filter { $0.id != item }.map {
-            BlendedResult(id: $0.id, score: Double($0.views) / total, imageScore: nil, coviewScore: nil, coviewSessions: 0, fallback: true)
+            BlendedResult(id: $0.id, score: Double($0.views) / total, imageScore: nil, coviewScore: nil, coviewSessions: 0,
+                          coviewShrink: 1, fallback: true)
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Catalog
+import Ranking
 
 /// `reco eval`'s pipeline on the hand-placed catalog and a tiny log whose answers are worked out
 /// by hand (image lists from the 3-d vectors; co-views from the two earlier sessions).
@@ -28,5 +29,14 @@ import Testing
         #expect(abs(coview.hitRate - 2.0 / 3) < 1e-12)
         // Image neighbours' top 1 share the item's category except for a6 (no vector, no list).
         #expect(report.categoryPrecision == 1)
+        // Label precision of the served lists: image top 1 is always the own category; co-view only
+        // answers a4 → b1 (bags ≠ shoes) and b1 → a4, the other items get their category's popular item.
+        #expect(report.labels == ["category"])
+        #expect(try #require(report.rows.first { $0.kind == "image only" }).labelPrecision["category"] == 1)
+        let coviewPrecision = try #require(report.rows.first { $0.kind == "co-view only" && $0.pairK == 0 }.flatMap {
+            $0.labelPrecision["category"]
+        })
+        #expect(coviewPrecision < 1)
+        #expect(report.rows.contains { $0.pairK == BlendConfig().pairK })
     }
 }

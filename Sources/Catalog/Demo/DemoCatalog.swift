@@ -9,6 +9,9 @@ public enum DemoCatalog {
         public let id: String
         public let title: String
         public let category: String
+        /// The first two folder levels (`animals/birds`): a finer label than the category, for
+        /// `reco eval`'s label precision; never given to the session simulator.
+        public let subcategory: String
         public let path: String
         public let inStock: Bool
     }
@@ -29,7 +32,8 @@ public enum DemoCatalog {
                   !FileManager.default.fileExists(atPath: "\(root)/\(stem).svg") else { continue }
             let id = parts.joined(separator: "-").lowercased()
             photos.append(Photo(id: id, title: title(description: "\(root)/\(stem).txt", file: parts.last!),
-                                category: parts[0], path: "\(root)/\(relative)", inStock: stableFraction(id) >= 0.08))
+                                category: parts[0], subcategory: parts.count >= 3 ? "\(parts[0])/\(parts[1])" : parts[0],
+                                path: "\(root)/\(relative)", inStock: stableFraction(id) >= 0.08))
         }
         guard !photos.isEmpty else { throw DemoError("no photos under \(root)") }
         return photos.sorted { $0.id < $1.id }
@@ -37,8 +41,9 @@ public enum DemoCatalog {
 
     /// The catalog CSV (reco's import format) for `photos`.
     public static func writeCSV(_ photos: [Photo], to url: URL) throws {
-        try CSVFile.write(to: url, header: ["id", "title", "category", "image", "in_stock", "source"], rows: photos.map {
-            [$0.id, $0.title, $0.category, $0.path, $0.inStock ? "true" : "false", "Tux Paint stamps (GPL-2)"]
+        try CSVFile.write(to: url, header: ["id", "title", "category", "subcategory", "image", "in_stock", "source"],
+                          rows: photos.map {
+            [$0.id, $0.title, $0.category, $0.subcategory, $0.path, $0.inStock ? "true" : "false", "Tux Paint stamps (GPL-2)"]
         })
     }
 

@@ -15,7 +15,11 @@ public struct BlendEvaluation: Sendable {
     public var imageWeights: [Double] = (0...10).map { Double($0) / 10 }
     public var methods = CoViewMethod.allCases
     public var confidenceK = BlendConfig().confidenceK
+    /// Pair shrink constants to try (0: no pair-level shrink).
+    public var pairKs: [Double] = [0, BlendConfig().pairK]
     public var coviewConfig = CoViewConfig()
+    /// Label precision is measured on at most this many items (every n-th, in id order).
+    public var labelSample = 2_000
 
     public init(database: Database, model: String? = nil) {
         self.database = database
@@ -28,7 +32,11 @@ public struct BlendEvaluation: Sendable {
         /// nil for image only (the normalisation does not matter there).
         public let method: CoViewMethod?
         public let imageWeight: Double
+        public let pairK: Double
         public let metrics: RankingMetrics
+        /// Precision@k of the served lists against each label (`category`, and `subcategory` when
+        /// items have that attribute): the share of the top k that carry the item's own label.
+        public let labelPrecision: [String: Double]
     }
 
     public struct Report: Sendable {
@@ -39,6 +47,8 @@ public struct BlendEvaluation: Sendable {
         public let rows: [Row]
         /// Image-only neighbours: share of the top k with the item's category.
         public let categoryPrecision: Double?
+        /// The labels `labelPrecision` reports, in order.
+        public let labels: [String]
         public var best: Row? { rows.max { ($0.metrics.hitRate, $0.metrics.mrr) < ($1.metrics.hitRate, $1.metrics.mrr) } }
     }
 
@@ -76,25 +86,57 @@ public struct BlendEvaluation: Sendable {
         var filter = ResultFilter<Int32>()
         filter.inStockOnly = false
 
-        func evaluate(_ catalog: ServingCatalog, _ w: Double) -> RankingMetrics {
-            let config = BlendConfig(imageWeight: w, confidenceK: confidenceK)
-            return OfflineMetrics.score(pairs, k: k, catalogSize: size) {
-                catalog.similar(to: $0, filter: filter, config: config, offset: 0, limit: k).results.map(\.id)
+        let labels = try itemLabels(base)
+        let sample = Array(base.items.indices.filter { base.items[$0].facts.active }
+            .enumerated().filter { $0.offset % max(1, size / max(1, labelSample)) == 0 }.map { Int32($0.element) })
+        func evaluate(_ catalog: ServingCatalog, kind: String, method: CoViewMethod?, w: Double, pairK: Double) -> Row {
+            let config = BlendConfig(imageWeight: w, confidenceK: confidenceK, pairK: pairK)
+            let list = { (item: Int32) in
+                catalog.similar(to: item, filter: filter, config: config, offset: 0, limit: k).results.map(\.id)
             }
+            let metrics = OfflineMetrics.score(pairs, k: k, catalogSize: size, recommend: list)
+            var precision: [String: Double] = [:]
+            let lists = sample.map(list)
+            for (name, values) in labels {
+                var neighbours = [[Int32]](repeating: [], count: base.items.count)
+                for (item, found) in zip(sample, lists) { neighbours[Int(item)] = found }
+                precision[name] = OfflineMetrics.categoryPrecision(neighbours: neighbours, categories: values, k: k)
+            }
+            return Row(kind: kind, method: method, imageWeight: w, pairK: pairK, metrics: metrics, labelPrecision: precision)
         }
         var rows: [Row] = []
         for method in methods {
             let catalog = coviewCatalog(base: base, model: model, train: train, method: method, at: split)
-            for w in imageWeights where w < 1 {
-                rows.append(Row(kind: w == 0 ? "co-view only" : "blend", method: method, imageWeight: w, metrics: evaluate(catalog, w)))
+            for pairK in pairKs {
+                for w in imageWeights where w < 1 {
+                    rows.append(evaluate(catalog, kind: w == 0 ? "co-view only" : "blend", method: method, w: w, pairK: pairK))
+                }
             }
             if method == methods.first, imageWeights.contains(1) {
-                rows.insert(Row(kind: "image only", method: nil, imageWeight: 1, metrics: evaluate(catalog, 1)), at: 0)
+                rows.insert(evaluate(catalog, kind: "image only", method: nil, w: 1, pairK: 0), at: 0)
             }
         }
         let categories = base.items.map { $0.facts.category.isEmpty ? nil : $0.facts.category }
         let precision = OfflineMetrics.categoryPrecision(neighbours: base.imageNeighbours.map { $0.map(\.index) }, categories: categories, k: k)
-        return Report(model: model, split: split, trainEvents: train.count, heldOutEvents: heldOut.count, rows: rows, categoryPrecision: precision)
+        return Report(model: model, split: split, trainEvents: train.count, heldOutEvents: heldOut.count, rows: rows,
+                      categoryPrecision: precision, labels: labels.map(\.name))
+    }
+
+    /// Per item (by snapshot index): its category, and its `subcategory` attribute when any item has one.
+    private func itemLabels(_ base: ServingCatalog) throws -> [(name: String, values: [String?])] {
+        var category = [String?](repeating: nil, count: base.items.count)
+        var subcategory = [String?](repeating: nil, count: base.items.count)
+        try database.withConnection { c in
+            for row in try c.query("SELECT id, category, attributes->>'subcategory' AS sub FROM items") {
+                guard let i = base.index(of: try row.string("id")) else { continue }
+                let own = try row.string("category")
+                category[Int(i)] = own.isEmpty ? nil : own
+                subcategory[Int(i)] = try row.optionalString("sub").flatMap { $0.isEmpty ? nil : $0 }
+            }
+        }
+        var labels = [(name: "category", values: category)]
+        if subcategory.contains(where: { $0 != nil }) { labels.append(("subcategory", subcategory)) }
+        return labels
     }
 
     /// The catalog with co-views counted from `train` alone, normalised by `method`, as of `at`.

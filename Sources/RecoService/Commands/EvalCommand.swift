@@ -16,6 +16,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Days of events held out at the end of the log.") var holdoutDays: Double = 7
     @Option(help: "Length of the recommended list (k).") var k: Int = 10
     @Option(help: "Image weights to try, comma-separated.") var weights: String = "0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1"
+    @Option(help: "Pair shrink constants k in s / (s + k) to try, comma-separated (0: none).") var pairK: String = "0,10"
     @Option(help: "Write every row as CSV here.") var csv: String?
     @Option(help: "Write an HTML report with a chart here.") var html: String?
 
@@ -28,6 +29,12 @@ struct EvalCommand: ParsableCommand {
                 throw ValidationError("--weights must be numbers from 0 to 1, not '\(text)'")
             }
             return w
+        }
+        evaluation.pairKs = try pairK.split(separator: ",").map { text in
+            guard let k = Double(text.trimmingCharacters(in: .whitespaces)), k >= 0 else {
+                throw ValidationError("--pair-k must be numbers ≥ 0, not '\(text)'")
+            }
+            return k
         }
         let report = try reportingErrors("eval") { try evaluation.run() }
         let table = EvalReport(report: report, k: k)

@@ -40,6 +40,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "k in the co-view confidence c = n / (n + k).")
     var confidenceK: Double = BlendConfig().confidenceK
 
+    @Option(help: "k in a co-view pair's shrink s / (s + k), s = sessions that viewed both (0: none).")
+    var pairK: Double = BlendConfig().pairK
+
     @Option(help: "Largest accepted request body, in bytes.")
     var maxBodyBytes: Int = 1 << 20
 
@@ -77,6 +80,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard refreshSeconds > 0 else { throw ValidationError("--refresh-seconds must be positive") }
         guard (0...1).contains(imageWeight) else { throw ValidationError("--image-weight must be from 0 to 1") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level '\(logLevel)'") }
+        guard pairK >= 0 else { throw ValidationError("--pair-k must be ≥ 0") }
         guard coviewsEvery >= 0 else { throw ValidationError("--coviews-every must be ≥ 0") }
         guard idleTimeout > 0, bodyTimeout > 0, shutdownTimeout > 0 else {
             throw ValidationError("--idle-timeout, --body-timeout and --shutdown-timeout must be positive")
@@ -118,7 +122,7 @@ struct ServeCommand: AsyncParsableCommand {
                                      maxBodyBytes: maxBodyBytes)
         let router = ServiceRouter.make(
             state: state, metrics: metrics,
-            similar: SimilarRoute(state: state, blend: BlendConfig(imageWeight: imageWeight, confidenceK: confidenceK)),
+            similar: SimilarRoute(state: state, blend: BlendConfig(imageWeight: imageWeight, confidenceK: confidenceK, pairK: pairK)),
             events: events, search: search, pages: try await HTMLPages.load(), imageRoot: imageRoot.map(ImageRoot.init))
         let body = TimeAmount.milliseconds(Int64(bodyTimeout * 1000))
         let http = HTTP1Channel.Configuration(additionalChannelHandlers: [RequestReadGuard(bodyTimeout: body)],

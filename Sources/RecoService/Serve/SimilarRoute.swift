@@ -65,7 +65,8 @@ struct SimilarRoute: Sendable {
             out.writeString(r.coviewScore.map(JSON.number) ?? "null")
             if explain {
                 let item = catalog.item(r.id)
-                out.writeString(",\"coview_sessions\":\(r.coviewSessions),\"fallback\":\(r.fallback)")
+                out.writeString(",\"coview_sessions\":\(r.coviewSessions),\"coview_shrink\":\(JSON.number(r.coviewShrink))")
+                out.writeString(",\"fallback\":\(r.fallback)")
                 out.writeString(",\"title\":\(JSON.string(item.title)),\"category\":\(JSON.string(item.facts.category))")
             }
             out.writeString("}")
@@ -74,7 +75,8 @@ struct SimilarRoute: Sendable {
         if explain {
             let confidence = config.confidence(evidence: answer.evidence)
             out.writeString(",\"explain\":{\"w_image\":\(JSON.number(config.imageWeight)),\"coview_evidence\":\(answer.evidence)")
-            out.writeString(",\"confidence\":\(JSON.number(confidence)),\"confidence_k\":\(JSON.number(config.confidenceK))}")
+            out.writeString(",\"confidence\":\(JSON.number(confidence)),\"confidence_k\":\(JSON.number(config.confidenceK))")
+            out.writeString(",\"pair_k\":\(JSON.number(config.pairK))}")
         }
         out.writeString("}")
         return out
