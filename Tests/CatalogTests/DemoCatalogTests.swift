@@ -3,7 +3,7 @@ import Testing
 @testable import Catalog
 
 /// The demo catalog's selection rules on a miniature of the stamps package's layout.
-@Suite struct DemoCatalogTests {
+@Suite(.needsDatabase) struct DemoCatalogTests {
     @Test func photosAreTakenDrawingsLeftOutTitlesCleaned() throws {
         let root = try Self.miniatureStamps()
         defer { try? FileManager.default.removeItem(at: root) }

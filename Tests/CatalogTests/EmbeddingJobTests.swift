@@ -4,7 +4,7 @@ import Synchronization
 import Testing
 @testable import Catalog
 
-@Suite struct EmbeddingJobTests {
+@Suite(.needsDatabase) struct EmbeddingJobTests {
     static let embedder = TestCatalog.embedder
     static var model: String { embedder.modelIdentifier }
 

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 @testable import Catalog
 
-@Suite struct ImageSearchTests {
+@Suite(.needsDatabase) struct ImageSearchTests {
     /// A catalog photo resized to 60 %, cropped by 10 % and re-encoded at JPEG quality 70
     /// (Fixtures/make_fixtures.py) finds its own item first.
     @Test func aReEncodedCatalogPhotoFindsItsOwnItemFirst() throws {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Catalog
 
-@Suite struct ImportTests {
+@Suite(.needsDatabase) struct ImportTests {
     func write(_ text: String, _ name: String) throws -> String { try temporaryFile(Data(text.utf8), named: name) }
 
     @Test func csvUpsertsAndReportsBadRowsByLine() throws {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Catalog
 
-@Suite struct MigratorTests {
+@Suite(.needsDatabase) struct MigratorTests {
     @Test func projectMigrationsApplyOnceAndAreRecorded() throws {
         let c = try PGConnection(url: TestDatabase.makeEmpty())
         let migrator = try Migrator(directory: TestDatabase.migrationsDirectory)

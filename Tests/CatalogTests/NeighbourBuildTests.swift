@@ -3,7 +3,7 @@ import Ranking
 import Testing
 @testable import Catalog
 
-@Suite struct NeighbourBuildTests {
+@Suite(.needsDatabase) struct NeighbourBuildTests {
     @Test func rebuildStoresEachActiveItemsExactNeighbours() throws {
         let db = try TestDatabase.makeMigrated()
         let catalog = try TestCatalog(count: 8)

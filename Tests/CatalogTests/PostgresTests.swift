@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Catalog
 
-@Suite struct PostgresTests {
+@Suite(.needsDatabase) struct PostgresTests {
     @Test func valuesRoundTripInBinary() throws {
         let c = try PGConnection(url: TestDatabase.makeEmpty())
         let when = Date(timeIntervalSince1970: 1_764_000_000.123456)

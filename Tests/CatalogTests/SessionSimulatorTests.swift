@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Catalog
 
-@Suite struct SessionSimulatorTests {
+@Suite(.needsDatabase) struct SessionSimulatorTests {
     /// 40 items in 4 categories; each item's "visually similar" items are the next three of its category.
     static let items: [SessionSimulator.Item] = (0..<40).map { i in
         let c = i % 4

@@ -5,6 +5,9 @@ import Testing
 /// A fresh, migrated database per test, on the throwaway PostgreSQL cluster that ops/test starts
 /// (RECO_TEST_DATABASE_URL). Run the suite through ops/test.
 enum TestDatabase {
+    /// Whether a test cluster is configured; suites that need it are skipped without one.
+    static var isConfigured: Bool { !(ProcessInfo.processInfo.environment["RECO_TEST_DATABASE_URL"] ?? "").isEmpty }
+
     static var adminURL: String {
         guard let url = ProcessInfo.processInfo.environment["RECO_TEST_DATABASE_URL"], !url.isEmpty else {
             fatalError("RECO_TEST_DATABASE_URL is not set: run the tests with ops/test, which starts a PostgreSQL cluster")
@@ -66,6 +69,14 @@ struct TestCatalog {
         let dir = directory.appendingPathComponent("img")
         let name = try #require(try FileManager.default.contentsOfDirectory(atPath: dir.path).first { $0.hasPrefix(id + ".") })
         return dir.appendingPathComponent(name).path
+    }
+}
+
+extension Trait where Self == ConditionTrait {
+    /// Every suite of this target talks to PostgreSQL: `swift test` alone skips them with this
+    /// message, and ops/test (which starts a cluster) runs them.
+    static var needsDatabase: Self {
+        .enabled(if: TestDatabase.isConfigured, "RECO_TEST_DATABASE_URL is not set: ops/test starts a PostgreSQL cluster")
     }
 }
 

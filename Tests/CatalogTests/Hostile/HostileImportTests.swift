@@ -4,7 +4,7 @@ import Testing
 import Ranking
 
 /// Damaged input files: every bad row is reported with its line and every good row is kept.
-@Suite struct HostileImportTests {
+@Suite(.needsDatabase) struct HostileImportTests {
     func write(_ bytes: Data, _ name: String) throws -> String { try temporaryFile(bytes, named: name) }
 
     func ids(_ db: Database) throws -> [String] {

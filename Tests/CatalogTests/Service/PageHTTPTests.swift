@@ -3,7 +3,7 @@ import Testing
 @testable import Catalog
 
 /// The HTML pages and the images they link, over HTTP, on the fixture photos' catalog.
-@Suite(.serialized) struct PageHTTPTests {
+@Suite(.serialized, .needsDatabase) struct PageHTTPTests {
     /// Every `src="/images/…"` on a page.
     func imageLinks(_ html: String) -> [String] {
         html.components(separatedBy: "src=\"").dropFirst().compactMap { $0.split(separator: "\"").first.map(String.init) }

@@ -3,7 +3,7 @@ import Testing
 @testable import Catalog
 
 /// `POST /search/image` over HTTP, on a catalog of the fixture photos embedded by the real job.
-@Suite(.serialized) struct SearchHTTPTests {
+@Suite(.serialized, .needsDatabase) struct SearchHTTPTests {
     static let query = TestCatalog.projectRoot.appendingPathComponent("Tests/EmbeddingTests/Fixtures/astronaut_query.jpg")
 
     func catalog() throws -> Database {
