@@ -50,19 +50,34 @@ import Testing
     }
 
     @Test func twoConcurrentWorkersNeverEmbedTheSameItem() throws {
-        let (db, catalog) = try imported(40)
+        let (db, catalog) = try imported(60)
         let counts = Mutex<[Int]>([])
-        // Two jobs with their own connection pools, as two processes would have.
-        DispatchQueue.concurrentPerform(iterations: 2) { _ in
-            let mine = Database(url: db.url)
-            var options = EmbeddingJobOptions()
-            options.batchSize = 3
-            options.workers = 1
-            let summary = try! EmbeddingJob(database: mine, embedder: Self.embedder, options: options).run()
-            counts.withLock { $0.append(summary.embedded) }
+        // Two jobs with their own connection pools, as two processes would have, on threads of their
+        // own (DispatchQueue.concurrentPerform may run both on one thread when the pool is busy with
+        // the other suites), released together once both are ready.
+        let ready = DispatchGroup(), start = DispatchSemaphore(value: 0), done = DispatchGroup()
+        for _ in 0..<2 {
+            ready.enter()
+            done.enter()
+            Thread {
+                let mine = Database(url: db.url)
+                var options = EmbeddingJobOptions()
+                options.batchSize = 2
+                options.workers = 1
+                let job = EmbeddingJob(database: mine, embedder: Self.embedder, options: options)
+                ready.leave()
+                start.wait()
+                let summary = try! job.run()
+                counts.withLock { $0.append(summary.embedded) }
+                done.leave()
+            }.start()
         }
+        ready.wait()
+        start.signal()
+        start.signal()
+        done.wait()
         let perWorker = counts.withLock { $0 }
-        #expect(perWorker.reduce(0, +) == 40, "each item embedded exactly once: \(perWorker)")
+        #expect(perWorker.reduce(0, +) == 60, "each item embedded exactly once: \(perWorker)")
         #expect(perWorker.allSatisfy { $0 > 0 }, "both workers got work: \(perWorker)")
         #expect(try vectors(db, model: Self.model).count == catalog.ids.count)
     }
