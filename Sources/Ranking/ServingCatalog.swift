@@ -115,13 +115,22 @@ public struct ServingCatalog: Sendable {
             let item = vectorItems[Int(row)]
             return filter.admits(item, items[Int(item)].facts, queryCategory: nil)
         }
-        let found = searchIndex?.top(query, in: vectors, k: limit, accept: accept)
-            ?? VectorSearch.top(query, in: vectors, quantized: quantizedVectors, k: limit, accept: accept)
-        return found.compactMap { n in
-            if let min = filter.minScore, Double(n.score) < min { return nil }
-            return ImageNeighbour(index: vectorItems[Int(n.index)], score: n.score)
+        // A few more than asked, so that identical images (the same content hash: one photo listed
+        // under several items) collapse to the best-ranked one as on /similar and the page stays full.
+        let found = searchIndex?.top(query, in: vectors, k: limit + Self.searchSlack, accept: accept)
+            ?? VectorSearch.top(query, in: vectors, quantized: quantizedVectors, k: limit + Self.searchSlack, accept: accept)
+        var hashes = Set<[UInt8]>()
+        var results: [ImageNeighbour] = []
+        for n in found where results.count < limit {
+            if let min = filter.minScore, Double(n.score) < min { continue }
+            let item = vectorItems[Int(n.index)]
+            if let hash = items[Int(item)].facts.imageHash, !hashes.insert(hash).inserted { continue }
+            results.append(ImageNeighbour(index: item, score: n.score))
         }
+        return results
     }
+
+    static let searchSlack = 16
 
     /// Image cosine of a pair when it is at least `threshold`, read from the precomputed lists:
     /// they are sorted, so only their short head can hold a near-duplicate.

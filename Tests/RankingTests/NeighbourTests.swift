@@ -207,4 +207,22 @@ import Testing
         #expect(Set(rare.map(\.index)) == [0, 800, 1600, 2400, 3200])
         #expect(catalog.search(Array(m.row(1)), filter: ResultFilter(inStockOnly: false), limit: 10).first?.index == 1)
     }
+
+    /// One photo listed under three items (the same content hash) is one search result, the best
+    /// ranked, and the page is still full.
+    @Test func searchCollapsesIdenticalImages() {
+        let rows: [[Float]] = [[1, 0, 0], [1, 0, 0], [1, 0, 0], [0.9, 0.1, 0], [0.8, 0.2, 0], [0, 1, 0]]
+        let m = VectorMatrix(dims: 3, values: rows.flatMap { row in
+            let norm = row.map { $0 * $0 }.reduce(0, +).squareRoot()
+            return row.map { $0 / norm }
+        })
+        let same: [UInt8] = [1, 2, 3]
+        let items = (0..<6).map { i in
+            ServingCatalog.Item(id: "i\(i)", facts: ItemFacts(category: "c", imageHash: i < 3 ? same : [UInt8(10 + i)]))
+        }
+        let catalog = ServingCatalog(model: "m", items: items, imageNeighbours: [], coviewNeighbours: [], evidence: [],
+                                     vectors: (m, (0..<6).map(Int32.init)))
+        let found = catalog.search([1, 0, 0], filter: ResultFilter(inStockOnly: false), limit: 3)
+        #expect(found.map(\.index) == [0, 3, 4])
+    }
 }
