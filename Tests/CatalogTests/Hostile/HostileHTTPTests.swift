@@ -179,6 +179,10 @@ enum ToolProcess {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
+        // In a folder of its own: schemathesis keeps a cache of past failures in its working directory.
+        let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("reco-tool-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
+        process.currentDirectoryURL = workDirectory
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("reco-tool-\(UUID().uuidString.prefix(8)).out")
         FileManager.default.createFile(atPath: output.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: output) }
