@@ -44,7 +44,8 @@ public struct BlendedResult<ID: Hashable & Sendable>: Sendable, Equatable {
 
 public enum Blender {
     /// Candidates = image neighbours ∪ co-view neighbours, each scored
-    /// w·image + (1 − w)·c·shrink·coview (shrink = the pair's s / (s + k)), best first. With no co-view data this is image order; with no image neighbours, co-view order.
+    /// w·image + (1 − w)·c·shrink·coview (shrink = the pair's s / (s + k)), best first. With no
+    /// co-view data this is image order; with no image neighbours, co-view order.
     /// - evidence: the query item's co-view evidence n (sessions that viewed it).
     public static func blend<ID>(
         item: ID,

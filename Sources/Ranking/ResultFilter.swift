@@ -64,15 +64,27 @@ public enum ResultFiltering {
     ) -> [BlendedResult<ID>] {
         let queryCategory = facts(item)?.category
         var kept: [BlendedResult<ID>] = []
-        var hashes = Set<[UInt8]>()
+        var images = SameImage()
         for r in results {
             guard r.id != item, let f = facts(r.id), filter.admits(r.id, f, queryCategory: queryCategory) else { continue }
             if let min = filter.minScore, r.score < min { continue }
-            if let hash = f.imageHash, !hashes.insert(hash).inserted { continue }
+            if images.seenBefore(f) { continue }
             if kept.contains(where: { (imageCosine($0.id, r.id) ?? -1) >= duplicateCosine }) { continue }
             kept.append(r)
             if kept.count >= limit { break }
         }
         return kept
+    }
+}
+
+/// Items that share one image (the same content hash: one photo listed under several items):
+/// walked best first, only the first of them is kept.
+struct SameImage {
+    private var hashes = Set<[UInt8]>()
+
+    /// Whether an earlier item had this item's image (and notes it otherwise).
+    mutating func seenBefore(_ facts: ItemFacts) -> Bool {
+        guard let hash = facts.imageHash else { return false }
+        return !hashes.insert(hash).inserted
     }
 }

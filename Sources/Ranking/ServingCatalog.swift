@@ -119,12 +119,12 @@ public struct ServingCatalog: Sendable {
         // under several items) collapse to the best-ranked one as on /similar and the page stays full.
         let found = searchIndex?.top(query, in: vectors, k: limit + Self.searchSlack, accept: accept)
             ?? VectorSearch.top(query, in: vectors, quantized: quantizedVectors, k: limit + Self.searchSlack, accept: accept)
-        var hashes = Set<[UInt8]>()
+        var images = SameImage()
         var results: [ImageNeighbour] = []
         for n in found where results.count < limit {
             if let min = filter.minScore, Double(n.score) < min { continue }
             let item = vectorItems[Int(n.index)]
-            if let hash = items[Int(item)].facts.imageHash, !hashes.insert(hash).inserted { continue }
+            if images.seenBefore(items[Int(item)].facts) { continue }
             results.append(ImageNeighbour(index: item, score: n.score))
         }
         return results

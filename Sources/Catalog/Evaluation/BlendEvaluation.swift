@@ -95,21 +95,22 @@ public struct BlendEvaluation: Sendable {
                 catalog.similar(to: item, filter: filter, config: config, offset: 0, limit: k).results.map(\.id)
             }
             let metrics = OfflineMetrics.score(pairs, k: k, catalogSize: size, recommend: list)
+            var neighbours = [[Int32]](repeating: [], count: base.items.count)
+            for item in sample { neighbours[Int(item)] = list(item) }
             var precision: [String: Double] = [:]
-            let lists = sample.map(list)
             for (name, values) in labels {
-                var neighbours = [[Int32]](repeating: [], count: base.items.count)
-                for (item, found) in zip(sample, lists) { neighbours[Int(item)] = found }
                 precision[name] = OfflineMetrics.categoryPrecision(neighbours: neighbours, categories: values, k: k)
             }
-            return Row(kind: kind, method: method, imageWeight: w, pairK: pairK, metrics: metrics, labelPrecision: precision)
+            return Row(kind: kind, method: method, imageWeight: w, pairK: pairK, metrics: metrics,
+                       labelPrecision: precision)
         }
         var rows: [Row] = []
         for method in methods {
             let catalog = coviewCatalog(base: base, model: model, train: train, method: method, at: split)
             for pairK in pairKs {
                 for w in imageWeights where w < 1 {
-                    rows.append(evaluate(catalog, kind: w == 0 ? "co-view only" : "blend", method: method, w: w, pairK: pairK))
+                    let kind = w == 0 ? "co-view only" : "blend"
+                    rows.append(evaluate(catalog, kind: kind, method: method, w: w, pairK: pairK))
                 }
             }
             if method == methods.first, imageWeights.contains(1) {

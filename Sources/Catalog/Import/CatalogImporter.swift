@@ -27,10 +27,11 @@ public struct CatalogImporter: Sendable {
     public init(database: Database) { self.database = database }
 
     public func run(path: String, format: InputFormat? = nil, deactivateMissing: Bool = false,
-                    onBadRow: (RowError) -> Void = { _ in }, onWarning: (RowError) -> Void = { _ in }) throws -> ImportSummary {
+                    onBadRow: (RowError) -> Void = { _ in },
+                    onWarning: (RowError) -> Void = { _ in }) throws -> ImportSummary {
         let base = URL(fileURLWithPath: path).deletingLastPathComponent()
         var summary = ImportSummary()
-        var batch: [(line: Int, record: CatalogRecord)] = []
+        var batch: [(line: Int, row: CatalogRecord)] = []
         var seen: [String: Int] = [:]  // id → the line it was last on
         func flush() throws {
             for error in try write(batch, into: &summary) {
@@ -62,29 +63,14 @@ public struct CatalogImporter: Sendable {
         }
     }
 
-    /// Writes a batch in one transaction. When the database refuses a row for its data, the batch
-    /// is written again row by row, so only the rows it refuses are lost; they are returned.
-    private func write(_ records: [(line: Int, record: CatalogRecord)], into summary: inout ImportSummary) throws -> [RowError] {
-        guard !records.isEmpty else { return [] }
-        do {
-            let (inserted, updated) = try database.withConnection { c in try c.transaction { try upsert(records.map(\.record), c) } }
+    /// Writes a batch in one transaction (row by row when the database refuses it for its data);
+    /// returns the refused rows.
+    private func write(_ records: [(line: Int, row: CatalogRecord)], into summary: inout ImportSummary) throws -> [RowError] {
+        try RefusedRows.writing(records) { rows in
+            let (inserted, updated) = try database.withConnection { c in try c.transaction { try upsert(rows, c) } }
             summary.inserted += inserted
             summary.updated += updated
-            summary.unchanged += records.count - inserted - updated
-            return []
-        } catch let error as PostgresError where error.isCausedByData {
-            var bad: [RowError] = []
-            for (line, record) in records {
-                do {
-                    let (inserted, updated) = try database.withConnection { c in try c.transaction { try upsert([record], c) } }
-                    summary.inserted += inserted
-                    summary.updated += updated
-                    summary.unchanged += 1 - inserted - updated
-                } catch let error as PostgresError where error.isCausedByData {
-                    bad.append(RowError(line: line, "refused by the database: \(error.firstLine)"))
-                }
-            }
-            return bad
+            summary.unchanged += rows.count - inserted - updated
         }
     }
 
@@ -142,9 +128,10 @@ public struct ViewImporter: Sendable {
 
     public func run(path: String, format: InputFormat? = nil, onBadRow: (RowError) -> Void = { _ in }) throws -> ImportSummary {
         var summary = ImportSummary()
-        var batch: [(line: Int, event: ViewEvent)] = []
+        var batch: [(line: Int, row: ViewEvent)] = []
         func flush() throws {
-            let refused = try appendKeepingGoodRows(batch)
+            // One COPY for the batch (one per event when the database refuses it for its data).
+            let refused = try RefusedRows.writing(batch) { try append($0) }
             summary.inserted += batch.count - refused.count
             for error in refused {
                 summary.bad.append(error)
@@ -169,31 +156,35 @@ public struct ViewImporter: Sendable {
         }
     }
 
-    /// One COPY for the batch; if the database refuses it for its data, one COPY per event, and the
-    /// refused events are returned.
-    private func appendKeepingGoodRows(_ batch: [(line: Int, event: ViewEvent)]) throws -> [RowError] {
-        do {
-            try append(batch.map(\.event))
-            return []
-        } catch let error as PostgresError where error.isCausedByData {
-            var refused: [RowError] = []
-            for (line, event) in batch {
-                do {
-                    try append([event])
-                } catch let error as PostgresError where error.isCausedByData {
-                    refused.append(RowError(line: line, "refused by the database: \(error.firstLine)"))
-                }
-            }
-            return refused
-        }
-    }
-
     /// One COPY: all the events are stored, or none.
     public func append(_ events: [ViewEvent], retryOnConnectionLoss: Bool = false) throws {
         guard !events.isEmpty else { return }
         try database.withConnection(retryOnConnectionLoss: retryOnConnectionLoss) { c in
             try c.copyIn(table: "view_events", columns: ["session_id", "item_id", "viewed_at"],
                          rows: events.map { [.text($0.sessionID), .text($0.itemID), .timestamp($0.viewedAt)] })
+        }
+    }
+}
+
+/// Writing a batch so that one row the database refuses for its data (SQLSTATE classes 22, 23,
+/// 54) costs only that row: the batch is written whole, and if it is refused, row by row.
+enum RefusedRows {
+    /// `write` gets the whole batch, or single rows after a refusal; returns the refused rows.
+    static func writing<Row>(_ batch: [(line: Int, row: Row)], _ write: ([Row]) throws -> Void) throws -> [RowError] {
+        guard !batch.isEmpty else { return [] }
+        do {
+            try write(batch.map(\.row))
+            return []
+        } catch let error as PostgresError where error.isCausedByData {
+            var refused: [RowError] = []
+            for (line, row) in batch {
+                do {
+                    try write([row])
+                } catch let error as PostgresError where error.isCausedByData {
+                    refused.append(RowError(line: line, "refused by the database: \(error.firstLine)"))
+                }
+            }
+            return refused
         }
     }
 }

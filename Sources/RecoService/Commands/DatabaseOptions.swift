@@ -7,9 +7,7 @@ struct DatabaseOptions: ParsableArguments {
     @Option(help: "PostgreSQL URL (default: DATABASE_URL, else the local cluster under .data/pg started by ops/pg).")
     var databaseURL: String?
 
-    func makeDatabase(timeouts: DatabaseTimeouts = .job) -> Database {
-        Database(url: databaseURL ?? Database.defaultURL(), timeouts: timeouts)
-    }
+    func makeDatabase() -> Database { Database(url: databaseURL ?? Database.defaultURL()) }
 }
 
 /// Turns any error into one clear line on standard error and exit code 1.

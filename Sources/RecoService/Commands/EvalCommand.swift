@@ -24,22 +24,22 @@ struct EvalCommand: ParsableCommand {
         var evaluation = BlendEvaluation(database: database.makeDatabase(), model: modelID)
         evaluation.holdoutDays = holdoutDays
         evaluation.k = k
-        evaluation.imageWeights = try weights.split(separator: ",").map { text in
-            guard let w = Double(text.trimmingCharacters(in: .whitespaces)), (0...1).contains(w) else {
-                throw ValidationError("--weights must be numbers from 0 to 1, not '\(text)'")
-            }
-            return w
-        }
-        evaluation.pairKs = try pairK.split(separator: ",").map { text in
-            guard let k = Double(text.trimmingCharacters(in: .whitespaces)), k >= 0 else {
-                throw ValidationError("--pair-k must be numbers ≥ 0, not '\(text)'")
-            }
-            return k
-        }
+        evaluation.imageWeights = try Self.numbers(weights, option: "--weights", "from 0 to 1") { (0...1).contains($0) }
+        evaluation.pairKs = try Self.numbers(pairK, option: "--pair-k", "≥ 0") { $0 >= 0 }
         let report = try reportingErrors("eval") { try evaluation.run() }
         let table = EvalReport(report: report, k: k)
         Console.out(table.text)
         if let csv { try reportingErrors("eval") { try table.csv.write(toFile: csv, atomically: true, encoding: .utf8) } }
         if let html { try reportingErrors("eval") { try table.html.write(toFile: html, atomically: true, encoding: .utf8) } }
+    }
+
+    /// A comma-separated list of numbers that each satisfy `valid`.
+    static func numbers(_ text: String, option: String, _ rule: String, valid: (Double) -> Bool) throws -> [Double] {
+        try text.split(separator: ",").map { item in
+            guard let x = Double(item.trimmingCharacters(in: .whitespaces)), valid(x) else {
+                throw ValidationError("\(option) must be numbers \(rule), not '\(item)'")
+            }
+            return x
+        }
     }
 }

@@ -72,12 +72,19 @@ final class ServiceMetrics: Sendable {
 /// unmatched paths as one `unmatched` route, so a scanner cannot blow up the label set).
 struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: ServiceMetrics
+    /// The registered routes' labels, worked out once rather than per request.
+    let labels: Set<String>
+
+    init(metrics: ServiceMetrics, routes: [RoutePattern]) {
+        self.metrics = metrics
+        labels = Set(routes.map(\.label))
+    }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
         let method = request.method.rawValue.count <= 10 ? request.method.rawValue : "other"
         func record(_ status: Int) {
-            let route = context.endpointPath.flatMap { $0.hasPrefix("/") ? RoutePattern.openAPI($0) : nil } ?? "unmatched"
+            let route = context.endpointPath.flatMap { labels.contains($0) ? $0 : nil } ?? "unmatched"
             metrics.requestCounter(method: method, route: route, status: status).increment()
             metrics.latencyHistogram(method: method, route: route).recordNanoseconds(
                 Int64((ContinuousClock.now - start) / .nanoseconds(1)))

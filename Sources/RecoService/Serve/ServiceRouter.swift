@@ -1,52 +1,50 @@
 import Catalog
 import Hummingbird
 
-/// Every route of `reco serve` (docs: Resources/openapi.yaml).
+/// Every route of `reco serve` (docs: Resources/openapi.yaml), registered from one table, which
+/// also answers 405's `Allow` and names the metrics' route labels.
 enum ServiceRouter {
+    typealias Handler = @Sendable (Request, BasicRequestContext) async throws -> Response
+
     static func make(state: ServingState, metrics: ServiceMetrics, similar: SimilarRoute, events: ViewEventsRoute,
                      search: SearchRoute, pages: HTMLPages, imageRoot: ImageRoot?) -> Router<BasicRequestContext> {
-        // HEAD is answered wherever GET is (the GET's headers, no body).
-        let router = Router(options: .autoGenerateHeadEndpoints)
         let health = HealthRoutes(state: state, metrics: metrics)
         let page = PageRoutes(state: state, similar: similar, pages: pages, search: search)
         let image = ImageRoute(state: state, root: imageRoot)
+        let routes: [(method: HTTPRequest.Method, path: String, handle: Handler)] = [
+            (.get, "/items/:id/similar", { try similar.handle($0, context: $1) }),
+            (.post, "/events/views", { try await events.handle($0, context: $1) }),
+            (.post, "/search/image", { try await search.handle($0, context: $1) }),
+            (.get, "/", { page.index($0, context: $1) }),
+            (.get, "/items/:id", { page.item($0, context: $1) }),
+            (.post, "/search", { try await page.searchPage($0, context: $1) }),
+            (.get, "/images/:id", { try await image.handle($0, context: $1) }),
+            (.get, "/healthz", { health.healthz($0, context: $1) }),
+            (.get, "/readyz", { health.readyz($0, context: $1) }),
+            (.get, "/metrics", { health.metrics($0, context: $1) }),
+            (.get, "/openapi.yaml", { health.openAPI($0, context: $1) }),
+        ]
+        let patterns = routes.map { RoutePattern(path: $0.path, method: $0.method) }
+        // HEAD is answered wherever GET is (the GET's headers, no body).
+        let router = Router(options: .autoGenerateHeadEndpoints)
         // Request logs carry Hummingbird's request id; per request only at debug level (hot path).
         router.add(middleware: LogRequestsMiddleware(.debug))
-        router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
-        router.add(middleware: ErrorBodyMiddleware(routes: RoutePattern.all))
-        router.get("/items/:id/similar") { request, context in try similar.handle(request, context: context) }
-        router.post("/events/views") { request, context in try await events.handle(request, context: context) }
-        router.post("/search/image") { request, context in try await search.handle(request, context: context) }
-        router.get("/") { request, context in page.index(request, context: context) }
-        router.get("/items/:id") { request, context in page.item(request, context: context) }
-        router.post("/search") { request, context in try await page.searchPage(request, context: context) }
-        router.get("/images/:id") { request, context in try await image.handle(request, context: context) }
-        router.get("/healthz") { request, context in health.healthz(request, context: context) }
-        router.get("/readyz") { request, context in health.readyz(request, context: context) }
-        router.get("/metrics") { request, context in health.metrics(request, context: context) }
-        router.get("/openapi.yaml") { request, context in health.openAPI(request, context: context) }
+        router.add(middleware: RequestMetricsMiddleware(metrics: metrics, routes: patterns))
+        router.add(middleware: ErrorBodyMiddleware(routes: patterns))
+        for route in routes { router.on(RouterPath(route.path), method: route.method, use: route.handle) }
         return router
     }
 }
 
-/// The routes above as data: which methods each path takes (for 405's `Allow`).
+/// A registered route as data: its path pattern and the methods it answers (GET brings HEAD).
 struct RoutePattern: Sendable {
     let path: String
     let methods: [HTTPRequest.Method]
 
-    static let all: [RoutePattern] = [
-        RoutePattern(path: "/items/:id/similar", methods: [.get, .head]),
-        RoutePattern(path: "/events/views", methods: [.post]),
-        RoutePattern(path: "/search/image", methods: [.post]),
-        RoutePattern(path: "/", methods: [.get, .head]),
-        RoutePattern(path: "/items/:id", methods: [.get, .head]),
-        RoutePattern(path: "/search", methods: [.post]),
-        RoutePattern(path: "/images/:id", methods: [.get, .head]),
-        RoutePattern(path: "/healthz", methods: [.get, .head]),
-        RoutePattern(path: "/readyz", methods: [.get, .head]),
-        RoutePattern(path: "/metrics", methods: [.get, .head]),
-        RoutePattern(path: "/openapi.yaml", methods: [.get, .head]),
-    ]
+    init(path: String, method: HTTPRequest.Method) {
+        self.path = path
+        methods = method == .get ? [.get, .head] : [method]
+    }
 
     func matches(_ path: Substring) -> Bool {
         let want = self.path.split(separator: "/"), have = path.split(separator: "/", omittingEmptySubsequences: false)
@@ -55,11 +53,9 @@ struct RoutePattern: Sendable {
         return zip(want, have).allSatisfy { $0.hasPrefix(":") || $0 == $1 }
     }
 
-    /// `/items/:id/similar` as OpenAPI writes it, `/items/{id}/similar` (metrics labels).
-    static func openAPI(_ path: String) -> String {
-        path.split(separator: "/", omittingEmptySubsequences: false)
-            .map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
-    }
+    /// The path as the router reports it for a matched request, `/items/{id}/similar` (as OpenAPI
+    /// writes it): the metrics' route label.
+    var label: String { RouterPath(path).description }
 }
 
 /// Errors thrown inside the router (404 for an unknown path, 413 from a body over its limit…)

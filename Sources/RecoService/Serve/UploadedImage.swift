@@ -39,7 +39,7 @@ enum UploadedImage {
     private static func filePart(body: ByteBuffer, boundary: String) throws(Refusal) -> MultipartPart {
         // multipart-kit 4.7.1 indexes a 128-entry table with each header-name byte and traps on
         // bytes ≥ 0x80 (found by schemathesis): such forms are refused before the parser sees them.
-        guard headerNamesAreASCII(Array(buffer: body), boundary: Array("--\(boundary)".utf8)) else {
+        guard headerNamesAreASCII(Data(buffer: body), boundary: Data("--\(boundary)".utf8)) else {
             throw .badForm("a part's header name is not ASCII")
         }
         let parser = MultipartParser(boundary: boundary)
@@ -61,13 +61,13 @@ enum UploadedImage {
 
     /// Whether every header name in every part (the text before `:` on the lines between a boundary
     /// line and the blank line after it) is ASCII.
-    static func headerNamesAreASCII(_ body: [UInt8], boundary: [UInt8]) -> Bool {
-        var i = 0
-        while let found = firstIndex(of: boundary, in: body, from: i) {
-            i = found + boundary.count
+    static func headerNamesAreASCII(_ body: Data, boundary: Data) -> Bool {
+        let crlf = Data([13, 10])
+        var i = body.startIndex
+        while let found = body.range(of: boundary, in: i..<body.endIndex) {
             // The rest of the boundary line, then header lines up to an empty one.
-            guard var line = firstIndex(of: [13, 10], in: body, from: i).map({ $0 + 2 }) else { return true }
-            while let end = firstIndex(of: [13, 10], in: body, from: line), end > line {
+            guard var line = body.range(of: crlf, in: found.upperBound..<body.endIndex)?.upperBound else { return true }
+            while let end = body.range(of: crlf, in: line..<body.endIndex)?.lowerBound, end > line {
                 let name = body[line..<end].prefix { $0 != UInt8(ascii: ":") }
                 if name.contains(where: { $0 >= 0x80 }) { return false }
                 line = end + 2
@@ -75,16 +75,6 @@ enum UploadedImage {
             i = line
         }
         return true
-    }
-
-    private static func firstIndex(of needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
-        guard !needle.isEmpty, haystack.count >= needle.count, start <= haystack.count - needle.count else { return nil }
-        var i = start
-        while i <= haystack.count - needle.count {
-            if haystack[i] == needle[0] && haystack[i..<(i + needle.count)].elementsEqual(needle) { return i }
-            i += 1
-        }
-        return nil
     }
 
     private static func boundary(of contentType: String) -> String? {

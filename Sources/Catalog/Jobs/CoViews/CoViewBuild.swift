@@ -52,19 +52,18 @@ public struct CoViewBuild: Sendable {
         try run.stage("members", CoViewSQL.members, [.int32(Int32(clamping: config.maxSessionItems))])
         summary.pairs = try run.stage("pairs", rows: { $0 }) { c in
             let rows = try run.step("pairs/count", c, CoViewSQL.pairs)
-            try run.step("pairs/key", c,
-                         "ALTER TABLE coview_stage_pairs ADD CONSTRAINT coview_stage_pairs_pkey PRIMARY KEY (item_a, item_b)")
+            try run.step("pairs/key", c, CoViewSQL.primaryKey("pairs", "item_a, item_b"))
             try run.step("pairs/index", c, "CREATE INDEX coview_stage_pairs_b ON coview_stage_pairs (item_b)")
             return rows
         }
         summary.items = try run.stage("items", rows: { $0 }) { c in
             let rows = try c.execute(CoViewSQL.items)
-            try c.execute("ALTER TABLE coview_stage_items ADD CONSTRAINT coview_stage_items_pkey PRIMARY KEY (item)")
+            try c.execute(CoViewSQL.primaryKey("items", "item"))
             return rows
         }
         try run.stage("lengths", rows: { $0 }) { c in
             let rows = try c.execute(CoViewSQL.lengths)
-            try c.execute("ALTER TABLE coview_stage_lengths ADD CONSTRAINT coview_stage_lengths_pkey PRIMARY KEY (item, length)")
+            try c.execute(CoViewSQL.primaryKey("lengths", "item, length"))
             return rows
         }
         let totalsRow = try c.query(CoViewSQL.totals, [.int32(Int32(clamping: config.maxSessionItems))])[0]
@@ -73,20 +72,19 @@ public struct CoViewBuild: Sendable {
         summary.skippedEvents = try totalsRow.int("skipped")
         let now = asOf ?? Date()
         summary.neighbours = try run.stage("lists", rows: { $0 }) { c in
-            let rows = try c.execute("CREATE TABLE coview_stage_neighbours AS " + CoViewSQL.lists(
+            let rows = try c.execute(CoViewSQL.stageLists(
                 config.method, pairs: "coview_stage_pairs", items: "coview_stage_items", lengths: "coview_stage_lengths",
                 only: nil), CoViewScoring(config: config, totals: totals, at: now).parameters)
-            try c.execute("ALTER TABLE coview_stage_neighbours ADD CONSTRAINT coview_stage_neighbours_pkey PRIMARY KEY (item, rank)")
+            try c.execute(CoViewSQL.primaryKey("neighbours", "item, rank"))
             return rows
         }
         summary.sessions = totals.sessions * CoViewScoring.decay(to: now, halfLife: config.halfLife)
         summary.botSessions = totals.bots
         summary.seconds = (clock.now - start) / .seconds(1)
         try run.stage("swap", rows: { 0 }) { c in
-            try c.execute("DROP TABLE coview_pairs, coview_items, coview_item_lengths, coview_neighbours")
-            for (stage, table) in [("pairs", "pairs"), ("items", "items"), ("lengths", "item_lengths"), ("neighbours", "neighbours")] {
-                try c.execute("ALTER TABLE coview_stage_\(stage) RENAME TO coview_\(table)")
-                try c.execute("ALTER INDEX coview_stage_\(stage)_pkey RENAME TO coview_\(table)_pkey")
+            let swaps = [("pairs", "pairs"), ("items", "items"), ("lengths", "item_lengths"), ("neighbours", "neighbours")]
+            for (stage, served) in swaps {
+                for statement in CoViewSQL.swapIn(stage: stage, served: served) { try c.execute(statement) }
             }
             try c.execute("ALTER INDEX coview_stage_pairs_b RENAME TO coview_pairs_b")
             try c.execute("""

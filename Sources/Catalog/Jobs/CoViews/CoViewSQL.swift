@@ -97,7 +97,23 @@ enum CoViewSQL {
         FROM coview_stage_sessions
         """
 
+    /// Gives a stage table its primary key, named so that `swapIn` can carry it over.
+    static func primaryKey(_ stage: String, _ columns: String) -> String {
+        "ALTER TABLE coview_stage_\(stage) ADD CONSTRAINT coview_stage_\(stage)_pkey PRIMARY KEY (\(columns))"
+    }
+
+    /// Statements that replace a served table with its stage table (inside the swapping transaction).
+    static func swapIn(stage: String, served: String) -> [String] {
+        ["DROP TABLE coview_\(served)", "ALTER TABLE coview_stage_\(stage) RENAME TO coview_\(served)",
+         "ALTER INDEX coview_stage_\(stage)_pkey RENAME TO coview_\(served)_pkey"]
+    }
+
     // MARK: - Scores and lists
+
+    /// `coview_stage_neighbours`: the lists (see `lists`) as a table.
+    static func stageLists(_ method: CoViewMethod, pairs: String, items: String, lengths: String, only: String?) -> String {
+        "CREATE TABLE coview_stage_neighbours AS " + lists(method, pairs: pairs, items: items, lengths: lengths, only: only)
+    }
 
     /// Each item's top-M neighbours from pairs with enough support, scored at the time the decay
     /// factor $1 describes. $2 weighted sessions, $3 weighted views, $4 minimum support, $5 top M,

@@ -80,21 +80,22 @@ public struct CoViewUpdate: Sendable {
             SELECT (SELECT count(*) FROM coview_stage_ditems) AS changed, (SELECT count(*) FROM coview_items) AS items
             """)[0]
         let lists = { (only: String?) in
-            CoViewSQL.lists(config.method, pairs: "coview_pairs", items: "coview_items", lengths: "coview_item_lengths", only: only)
+            CoViewSQL.stageLists(config.method, pairs: "coview_pairs", items: "coview_items", lengths: "coview_item_lengths",
+                                 only: only)
         }
         if try Double(counts.int("changed")) >= recomputeAllListsFrom * Double(counts.int("items")) {
-            try run.step("apply/lists_all", c, "CREATE TABLE coview_stage_neighbours AS " + lists(nil), scoring)
-            try c.execute("ALTER TABLE coview_stage_neighbours ADD CONSTRAINT coview_stage_neighbours_pkey PRIMARY KEY (item, rank)")
-            try c.execute("DROP TABLE coview_neighbours")
-            try c.execute("ALTER TABLE coview_stage_neighbours RENAME TO coview_neighbours")
-            try c.execute("ALTER INDEX coview_stage_neighbours_pkey RENAME TO coview_neighbours_pkey")
+            try run.step("apply/lists_all", c, lists(nil), scoring)
+            try c.execute(CoViewSQL.primaryKey("neighbours", "item, rank"))
+            for statement in CoViewSQL.swapIn(stage: "neighbours", served: "neighbours") { try c.execute(statement) }
             return try counts.int("items")
         }
         let relisted = try run.step("apply/relist", c, CoViewSQL.relist, [.int32(Int32(clamping: config.minSupport))])
         try c.execute("ANALYZE coview_stage_relist")
-        try run.step("apply/lists", c, "CREATE TABLE coview_stage_neighbours AS " + lists("coview_stage_relist"), scoring)
-        try run.step("apply/delete_lists", c, "DELETE FROM coview_neighbours n USING coview_stage_relist r WHERE n.item = r.item")
-        try run.step("apply/insert_lists", c, "INSERT INTO coview_neighbours SELECT item, rank, neighbour, score, sessions FROM coview_stage_neighbours")
+        try run.step("apply/lists", c, lists("coview_stage_relist"), scoring)
+        try run.step("apply/delete_lists", c,
+                     "DELETE FROM coview_neighbours n USING coview_stage_relist r WHERE n.item = r.item")
+        try run.step("apply/insert_lists", c,
+                     "INSERT INTO coview_neighbours SELECT item, rank, neighbour, score, sessions FROM coview_stage_neighbours")
         return relisted
     }
 
