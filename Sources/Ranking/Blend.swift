@@ -1,7 +1,8 @@
 /// How image similarity and co-views are mixed.
 public struct BlendConfig: Sendable, Equatable {
-    /// w in score = w·image + (1 − w)·c·coview.
-    public var imageWeight = 0.5
+    /// w in score = w·image + (1 − w)·c·coview. 0.3 by measurement (docs/EVALUATION.md): the
+    /// best category precision that loses no next-view hit rate.
+    public var imageWeight = 0.3
     /// k in the confidence c = n / (n + k), n = the item's co-view evidence (sessions).
     public var confidenceK = 20.0
     /// Results whose image cosine to a better result is at least this are near-duplicates.
@@ -10,7 +11,7 @@ public struct BlendConfig: Sendable, Equatable {
     /// resting on a few sessions counts for little (0: no shrink).
     public var pairK = 10.0
 
-    public init(imageWeight: Double = 0.5, confidenceK: Double = 20, pairK: Double = 10) {
+    public init(imageWeight: Double = 0.3, confidenceK: Double = 20, pairK: Double = 10) {
         self.imageWeight = imageWeight
         self.confidenceK = confidenceK
         self.pairK = pairK

@@ -2,8 +2,8 @@ import Foundation
 import Ranking
 
 /// Simulated browsing sessions for the demo and the tests — not real shoppers. A small
-/// generative model: each session has an intent (one category, sometimes two: then the category
-/// and its seeded "companion", as mugs go with coffee, which images cannot tell); its first item is
+/// generative model: each session has an intent (one category: no invented pairings of categories,
+/// which the co-view signal would learn and serve as if shoppers had made them); its first item is
 /// drawn by popularity (a Zipf-like skew) within the intent; each next view is, with the given
 /// odds, a visually similar item of the current one (from its image neighbours), another
 /// popular item of the intent, or noise from anywhere. A few sessions are bots that view many
@@ -28,7 +28,6 @@ public struct SessionSimulator: Sendable {
     public var end = Date(timeIntervalSince1970: 1_790_000_000)  // 2026-09-21, fixed for reproducibility
     public var similarOdds = 0.3
     public var noiseOdds = 0.1
-    public var twoCategoryOdds = 0.3
     public var botOdds = 0.02
 
     public init() {}
@@ -46,13 +45,6 @@ public struct SessionSimulator: Sendable {
         let draws = byCategory.mapValues { WeightedDraw($0, popularity) }
         let categoryDraw = WeightedDraw(Array(categories.indices), categories.map { c in byCategory[c]!.reduce(0) { $0 + popularity[$1] } })
 
-        // Companions: the categories paired up in a seeded order (an odd one out has none).
-        var companion: [String: String] = [:]
-        let paired = categories.shuffled(using: &rng)
-        for i in stride(from: 0, to: paired.count - 1, by: 2) {
-            companion[paired[i]] = paired[i + 1]
-            companion[paired[i + 1]] = paired[i]
-        }
         var views: [ViewEvent] = []
         for s in 0..<sessions {
             let id = "sim-\(seed)-\(s)"
@@ -64,10 +56,9 @@ public struct SessionSimulator: Sendable {
                 }
                 continue
             }
-            var intent = [categories[categoryDraw.pick(&rng)]]
-            if rng.unit() < twoCategoryOdds, let other = companion[intent[0]] { intent.append(other) }
+            let intent = draws[categories[categoryDraw.pick(&rng)]]!
             let length = 2 + min(10, Int(-log(1 - rng.unit()) * 3))  // 2…12 views, mean ≈ 5
-            var current = draws[intent[0]]!.pick(&rng)
+            var current = intent.pick(&rng)
             var seen: Set<Int> = [current]
             views.append(ViewEvent(sessionID: id, itemID: items[current].id, viewedAt: time))
             for _ in 1..<length {
@@ -77,11 +68,11 @@ public struct SessionSimulator: Sendable {
                 if roll < similarOdds, !similar.isEmpty {
                     next = similar[similar.startIndex + rng.below(similar.count)]
                 } else if roll < 1 - noiseOdds {
-                    next = draws[intent[rng.below(intent.count)]]!.pick(&rng)
+                    next = intent.pick(&rng)
                 } else {
                     next = everyone.pick(&rng)
                 }
-                if seen.contains(next) { next = draws[intent[0]]!.pick(&rng) }
+                if seen.contains(next) { next = intent.pick(&rng) }
                 guard !seen.contains(next) else { continue }
                 seen.insert(next)
                 current = next

@@ -85,14 +85,18 @@ struct PageRoutes: Sendable {
         case .refused(let status, let message, _):
             return pages.error(status, message)
         case .found(let snapshot, _, let found):
-            return pages.render("search", [
+            var page: [String: Any] = [
                 "title": "Search by photo",
                 "results": found.map { n in
                     var card = Self.card(snapshot.catalog.item(n.index))
                     card["note"] = "cosine \(Self.format(Double(n.score)))"
                     return card
                 },
-            ])
+            ]
+            if let best = found.first?.score, !search.closeMatch.isClose(bestScore: best) {
+                page["nothing_close"] = Self.format(Double(best))
+            }
+            return pages.render("search", page)
         }
     }
 

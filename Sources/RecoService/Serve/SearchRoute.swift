@@ -18,6 +18,7 @@ struct SearchRoute: Sendable {
     let concurrency: Int
     let queue: Int
     let maxImageBytes: Int
+    let closeMatch: CloseMatch
     private let admission = Admission()
 
     /// Searches admitted (running or waiting).
@@ -25,7 +26,9 @@ struct SearchRoute: Sendable {
         let count = Mutex(0)
     }
 
-    init(state: ServingState, embedder: Embedder?, unavailable: String, concurrency: Int, queue: Int, maxImageBytes: Int) {
+    init(state: ServingState, embedder: Embedder?, unavailable: String, concurrency: Int, queue: Int, maxImageBytes: Int,
+         closeMatch: CloseMatch = CloseMatch()) {
+        self.closeMatch = closeMatch
         self.state = state
         self.embedder = embedder
         self.unavailable = unavailable
@@ -50,7 +53,8 @@ struct SearchRoute: Sendable {
         case .refused(let status, let message, let retryAfter):
             return JSONResponse.error(status, message, headers: retryAfter.map { [.retryAfter: "\($0)"] } ?? [:])
         case .found(let snapshot, let model, let found):
-            var out = "{\"model\":\(JSON.string(model)),\"results\":["
+            let close = closeMatch.isClose(bestScore: found.first?.score)
+            var out = "{\"model\":\(JSON.string(model)),\"close_match\":\(close),\"results\":["
             for (i, n) in found.enumerated() {
                 out += (i == 0 ? "" : ",") + "{\"item_id\":\(snapshot.jsonIDs[Int(n.index)]),\"score\":\(JSON.number(n.score))}"
             }

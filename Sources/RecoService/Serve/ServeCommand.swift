@@ -60,6 +60,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest accepted photo for search by image, in bytes.")
     var maxImageBytes: Int = 10 << 20
 
+    @Option(help: "A search by image whose best cosine is below this found nothing close (close_match: false).")
+    var closeMatch: Float = CloseMatch().threshold
+
     @Option(help: "Serve only local images inside this folder (default: RECO_IMAGE_ROOT, else any).")
     var imageRoot: String? = ImageRoot.configured?.path
 
@@ -85,6 +88,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard idleTimeout > 0, bodyTimeout > 0, shutdownTimeout > 0 else {
             throw ValidationError("--idle-timeout, --body-timeout and --shutdown-timeout must be positive")
         }
+        guard (0...1).contains(closeMatch) else { throw ValidationError("--close-match must be from 0 to 1") }
         guard searchConcurrency >= 1, searchQueue >= 0, maxImageBytes >= 1 else {
             throw ValidationError("--search-concurrency must be ≥ 1, --search-queue ≥ 0, --max-image-bytes ≥ 1")
         }
@@ -115,7 +119,8 @@ struct ServeCommand: AsyncParsableCommand {
             logger.warning("search by image disabled: the model did not load", metadata: ["error": "\(error)"])
         }
         let search = SearchRoute(state: state, embedder: embedder, unavailable: unavailable, concurrency: searchConcurrency,
-                                 queue: searchQueue, maxImageBytes: maxImageBytes)
+                                 queue: searchQueue, maxImageBytes: maxImageBytes,
+                                 closeMatch: CloseMatch(threshold: closeMatch))
         let token = ProcessInfo.processInfo.environment["RECO_INGEST_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         // Ingest has a client waiting: short database timeouts, then 503 so the sender retries.
         let events = ViewEventsRoute(database: db.with(timeouts: .interactive), state: state, token: token,

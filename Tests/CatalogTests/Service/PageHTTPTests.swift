@@ -55,6 +55,12 @@ import Testing
         let results = try await service.request("/search?limit=3", method: "POST", body: form, headers: headers)
         #expect(results.status == 200 && results.headers["content-type"]?.hasPrefix("text/html") == true)
         #expect(imageLinks(results.text).first == "/images/item003")
+        #expect(!results.text.contains("Nothing in the catalog looks close"))
+        // A drawing of four coloured squares is like no photo (cosine ≤ 0.15): the page says so.
+        let squares = TestCatalog.projectRoot.appendingPathComponent("Tests/EmbeddingTests/Fixtures/quadrants.png")
+        let (far, farHeaders) = SearchHTTPTests.form(try Data(contentsOf: squares), type: "image/png")
+        let nothing = try await service.request("/search?limit=3", method: "POST", body: far, headers: farHeaders)
+        #expect(nothing.status == 200 && nothing.text.contains("Nothing in the catalog looks close"))
         let refused = try await service.request("/search", method: "POST", body: Data("x".utf8), headers: ["Content-Type": "text/plain"])
         #expect(refused.status == 415 && refused.headers["content-type"]?.hasPrefix("text/html") == true)
         #expect(service.stop() == 0)

@@ -26,6 +26,13 @@ import Testing
         #expect(body["model"] as? String == TestCatalog.embedder.modelIdentifier)
         let results = try #require(body["results"] as? [[String: Any]])
         #expect(results.count == 3 && results.first?["item_id"] as? String == "item003")
+        #expect(body["close_match"] as? Bool == true)
+        let squares = TestCatalog.projectRoot.appendingPathComponent("Tests/EmbeddingTests/Fixtures/quadrants.png")
+        let far = try await service.request("/search/image?limit=3", method: "POST", body: try Data(contentsOf: squares),
+                                            headers: ["Content-Type": "image/png"])
+        let farBody = try far.json()
+        #expect(far.status == 200 && farBody["close_match"] as? Bool == false)
+        #expect((farBody["results"] as? [[String: Any]])?.count == 3)
         let category = try await service.request("/search/image?category=cats", method: "POST", body: photo, headers: ["Content-Type": "image/jpeg"])
         #expect(try #require(try category.json()["results"] as? [[String: Any]]).allSatisfy { ["item000", "item003"].contains($0["item_id"] as? String) })
 
