@@ -30,7 +30,8 @@ public enum ApproximateNeighbours {
         _ m: VectorMatrix, k: Int, parameters p: Parameters = Parameters(),
         workers: Int = ProcessInfo.processInfo.activeProcessorCount
     ) -> [[Neighbour]] {
-        let n = m.count, d = m.dims
+        let n = m.count
+        let d = m.dims
         guard n > 1, k > 0 else { return Array(repeating: [], count: n) }
         let cells = max(1, min(n, p.lists ?? Int(4 * Double(n).squareRoot())))
         let probes = min(p.probes, cells)
@@ -43,7 +44,8 @@ public enum ApproximateNeighbours {
             cellMembers[Int(nearest[i * probes])].append(Int32(i))
             for j in 0..<probes { cellQueries[Int(nearest[i * probes + j])].append(Int32(i)) }
         }
-        let members = cellMembers, queries = cellQueries
+        let members = cellMembers
+        let queries = cellQueries
         let kk = min(k, n - 1)
         // Per cell: its queries × its members, one SGEMM feeding the queries' heaps. Each worker
         // keeps heaps for every row (as the exact pass does), merged at the end: no lock per score.
@@ -57,10 +59,14 @@ public enum ApproximateNeighbours {
             DispatchQueue.concurrentPerform(iterations: max(1, min(workers, cells))) { _ in
                 var heaps = (0..<n).map { _ in TopK(k: kk) }
                 while true {
-                    let t = next.withLock { v in defer { v += 1 }; return v }
+                    let t = next.withLock { v in
+                        defer { v += 1 }
+                        return v
+                    }
                     if t >= order.count { break }
                     let c = order[t]
-                    let q = queries[c], b = members[c]
+                    let q = queries[c]
+                    let b = members[c]
                     guard !q.isEmpty, !b.isEmpty else { continue }
                     let scores = gatherProduct(x, d: d, rows: q, columns: b)
                     scores.withUnsafeBufferPointer { s in
@@ -80,12 +86,16 @@ public enum ApproximateNeighbours {
     }
 
     /// Mean fraction of the exact top-`at` found in the approximate top-`at`, over the rows given.
-    public static func recall(_ approximate: [[Neighbour]], exact: [[Neighbour]], at: Int, rows: [Int]? = nil) -> Double {
+    public static func recall(_ approximate: [[Neighbour]], exact: [[Neighbour]], at: Int, rows: [Int]? = nil) -> Double
+    {
         let rows = rows ?? Array(exact.indices)
         var total = 0.0
         for i in rows {
             let truth = Set(exact[i].prefix(at).map(\.index))
-            guard !truth.isEmpty else { total += 1; continue }
+            guard !truth.isEmpty else {
+                total += 1
+                continue
+            }
             total += Double(approximate[i].prefix(at).filter { truth.contains($0.index) }.count) / Double(truth.count)
         }
         return rows.isEmpty ? 1 : total / Double(rows.count)
@@ -93,7 +103,8 @@ public enum ApproximateNeighbours {
 
     /// Spherical k-means: centroids are unit vectors, items join the centroid of highest cosine.
     static func train(_ m: VectorMatrix, cells: Int, parameters p: Parameters, workers: Int) -> VectorMatrix {
-        let n = m.count, d = m.dims
+        let n = m.count
+        let d = m.dims
         var rng = SplitMix64(seed: p.seed)
         var sample = Array(0..<n)
         for i in stride(from: n - 1, to: 0, by: -1) { sample.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
@@ -102,7 +113,8 @@ public enum ApproximateNeighbours {
         var centroids = VectorMatrix(dims: d, values: Array(training.values.prefix(cells * d)))
         for _ in 0..<p.iterations {
             let assigned = nearestCells(training, centroids: centroids, count: 1, workers: workers)
-            var sums = [Float](repeating: 0, count: cells * d), sizes = [Int](repeating: 0, count: cells)
+            var sums = [Float](repeating: 0, count: cells * d)
+            var sizes = [Int](repeating: 0, count: cells)
             for (i, c) in assigned.enumerated() {
                 sizes[Int(c)] += 1
                 let row = training.row(i)
@@ -126,7 +138,10 @@ public enum ApproximateNeighbours {
 
     /// For each row, the `count` centroids of highest cosine, best first (row-major, count per row).
     static func nearestCells(_ m: VectorMatrix, centroids: VectorMatrix, count: Int, workers: Int) -> [Int32] {
-        let n = m.count, cells = centroids.count, d = m.dims, chunk = 256
+        let n = m.count
+        let cells = centroids.count
+        let d = m.dims
+        let chunk = 256
         var result = [Int32](repeating: 0, count: n * count)
         let chunks = (n + chunk - 1) / chunk
         let next = Mutex(0)
@@ -135,20 +150,30 @@ public enum ApproximateNeighbours {
             nonisolated(unsafe) let o = out.baseAddress!
             m.values.withUnsafeBufferPointer { xs in
                 centroids.values.withUnsafeBufferPointer { cs in
-                    nonisolated(unsafe) let x = xs.baseAddress!, c = cs.baseAddress!
+                    nonisolated(unsafe) let x = xs.baseAddress!
+                    nonisolated(unsafe) let c = cs.baseAddress!
                     DispatchQueue.concurrentPerform(iterations: max(1, min(workers, chunks))) { _ in
                         let s = UnsafeMutablePointer<Float>.allocate(capacity: chunk * cells)
                         defer { s.deallocate() }
                         while true {
-                            let t = next.withLock { v in defer { v += 1 }; return v }
+                            let t = next.withLock { v in
+                                defer { v += 1 }
+                                return v
+                            }
                             if t >= chunks { break }
-                            let r0 = t * chunk, rows = min(chunk, n - r0)
-                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(cells), Int32(d),
-                                        1, x + r0 * d, Int32(d), c, Int32(d), 0, s, Int32(cells))
+                            let r0 = t * chunk
+                            let rows = min(chunk, n - r0)
+                            cblas_sgemm(
+                                CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(cells), Int32(d),
+                                1, x + r0 * d, Int32(d), c, Int32(d), 0, s, Int32(cells))
                             for r in 0..<rows {
                                 var heap = TopK(k: count)
-                                for j in 0..<cells where s[r * cells + j] >= heap.threshold { heap.insert(s[r * cells + j], Int32(j)) }
-                                for (slot, best) in heap.sorted().enumerated() { o[(r0 + r) * count + slot] = best.index }
+                                for j in 0..<cells where s[r * cells + j] >= heap.threshold {
+                                    heap.insert(s[r * cells + j], Int32(j))
+                                }
+                                for (slot, best) in heap.sorted().enumerated() {
+                                    o[(r0 + r) * count + slot] = best.index
+                                }
                             }
                         }
                     }
@@ -160,12 +185,18 @@ public enum ApproximateNeighbours {
 
     /// scores[rows × columns] = X[rows] · X[columns]ᵀ, gathering both sets of rows first.
     static func gatherProduct(_ x: UnsafePointer<Float>, d: Int, rows: [Int32], columns: [Int32]) -> [Float] {
-        var a = [Float](repeating: 0, count: rows.count * d), b = [Float](repeating: 0, count: columns.count * d)
-        a.withUnsafeMutableBufferPointer { p in for (i, r) in rows.enumerated() { (p.baseAddress! + i * d).update(from: x + Int(r) * d, count: d) } }
-        b.withUnsafeMutableBufferPointer { p in for (i, r) in columns.enumerated() { (p.baseAddress! + i * d).update(from: x + Int(r) * d, count: d) } }
+        var a = [Float](repeating: 0, count: rows.count * d)
+        var b = [Float](repeating: 0, count: columns.count * d)
+        a.withUnsafeMutableBufferPointer { p in
+            for (i, r) in rows.enumerated() { (p.baseAddress! + i * d).update(from: x + Int(r) * d, count: d) }
+        }
+        b.withUnsafeMutableBufferPointer { p in
+            for (i, r) in columns.enumerated() { (p.baseAddress! + i * d).update(from: x + Int(r) * d, count: d) }
+        }
         var s = [Float](repeating: 0, count: rows.count * columns.count)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows.count), Int32(columns.count), Int32(d),
-                    1, a, Int32(d), b, Int32(d), 0, &s, Int32(columns.count))
+        cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows.count), Int32(columns.count), Int32(d),
+            1, a, Int32(d), b, Int32(d), 0, &s, Int32(columns.count))
         return s
     }
 }

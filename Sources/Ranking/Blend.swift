@@ -82,8 +82,9 @@ public enum Blender {
         let (wi, wc) = !hasCoView ? (1.0, 0.0) : position.isEmpty ? (0.0, 1.0) : (w, (1 - w) * confidence)
         return merged.map {
             let shrink = $0.coview == nil ? 1 : config.pairShrink(support: $0.sessions)
-            return BlendedResult(id: $0.id, score: wi * ($0.image ?? 0) + wc * shrink * ($0.coview ?? 0), imageScore: $0.image,
-                                 coviewScore: $0.coview, coviewSessions: $0.sessions, coviewShrink: shrink, fallback: false)
+            return BlendedResult(
+                id: $0.id, score: wi * ($0.image ?? 0) + wc * shrink * ($0.coview ?? 0), imageScore: $0.image,
+                coviewScore: $0.coview, coviewSessions: $0.sessions, coviewShrink: shrink, fallback: false)
         }.sorted(by: order)
     }
 
@@ -92,8 +93,9 @@ public enum Blender {
         let total = Double(max(1, popular.map(\.views).reduce(0, +)))
         // `popular` is most viewed first already.
         return popular.filter { $0.id != item }.map {
-            BlendedResult(id: $0.id, score: Double($0.views) / total, imageScore: nil, coviewScore: nil, coviewSessions: 0,
-                          coviewShrink: 1, fallback: true)
+            BlendedResult(
+                id: $0.id, score: Double($0.views) / total, imageScore: nil, coviewScore: nil, coviewSessions: 0,
+                coviewShrink: 1, fallback: true)
         }
     }
 

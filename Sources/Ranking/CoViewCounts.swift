@@ -157,7 +157,8 @@ public struct CoViewCounts: Sendable {
     /// The score when c_ab is already known.
     func score(_ a: Item, _ b: Item, pair cab: Double, method: CoViewMethod? = nil) -> Double {
         guard Int(max(a, b)) < itemWeight.count, cab > 0 else { return 0 }
-        let ca = itemWeight[Int(a)], cb = itemWeight[Int(b)]
+        let ca = itemWeight[Int(a)]
+        let cb = itemWeight[Int(b)]
         guard ca > 0, cb > 0 else { return 0 }
         switch method ?? config.method {
         case .cosine:
@@ -191,12 +192,17 @@ public struct CoViewCounts: Sendable {
             let (a, b) = Self.items(of: k)
             let support = Int(pair.sessions)
             // Scored from each side: the expected-count method is not symmetric.
-            if wanted?(a) ?? true { lists[Int(a)].append(CoViewNeighbour(item: b, score: score(a, b, pair: pair.weight), sessions: support)) }
-            if wanted?(b) ?? true { lists[Int(b)].append(CoViewNeighbour(item: a, score: score(b, a, pair: pair.weight), sessions: support)) }
+            if wanted?(a) ?? true {
+                lists[Int(a)].append(CoViewNeighbour(item: b, score: score(a, b, pair: pair.weight), sessions: support))
+            }
+            if wanted?(b) ?? true {
+                lists[Int(b)].append(CoViewNeighbour(item: a, score: score(b, a, pair: pair.weight), sessions: support))
+            }
         }
         var result: [Item: [CoViewNeighbour]] = [:]
         for (i, list) in lists.enumerated() where !list.isEmpty {
-            result[Item(i)] = Array(list.sorted { $0.score != $1.score ? $0.score > $1.score : $0.item < $1.item }.prefix(config.topM))
+            result[Item(i)] = Array(
+                list.sorted { $0.score != $1.score ? $0.score > $1.score : $0.item < $1.item }.prefix(config.topM))
         }
         return result
     }

@@ -21,7 +21,8 @@ public enum ExactNeighbours {
     public static func compute(
         _ m: VectorMatrix, k: Int, workers: Int = ProcessInfo.processInfo.activeProcessorCount, block: Int = 1024
     ) -> [[Neighbour]] {
-        let n = m.count, d = m.dims
+        let n = m.count
+        let d = m.dims
         guard n > 1, k > 0 else { return Array(repeating: [], count: n) }
         precondition(n <= Int(Int32.max) && d <= Int(Int32.max) && block > 0)
         openblas_set_num_threads(1)
@@ -38,16 +39,23 @@ public enum ExactNeighbours {
                 var heaps = (0..<n).map { _ in TopK(k: kk) }
                 var thresholds = [Float](repeating: -.infinity, count: n)
                 while true {
-                    let t = next.withLock { v in defer { v += 1 }; return v }
+                    let t = next.withLock { v in
+                        defer { v += 1 }
+                        return v
+                    }
                     if t >= tiles.count { break }
                     let (bi, bj) = tiles[t]
-                    let r0 = bi * block, rows = min(block, n - r0)
-                    let c0 = bj * block, cols = min(block, n - c0)
+                    let r0 = bi * block
+                    let rows = min(block, n - r0)
+                    let c0 = bj * block
+                    let cols = min(block, n - c0)
                     // tile[rows × cols] = X[r0..] · X[c0..]ᵀ
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(cols), Int32(d),
-                                1, x + r0 * d, Int32(d), x + c0 * d, Int32(d), 0, tile, Int32(cols))
+                    cblas_sgemm(
+                        CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(cols), Int32(d),
+                        1, x + r0 * d, Int32(d), x + c0 * d, Int32(d), 0, tile, Int32(cols))
                     for r in 0..<rows {
-                        let row = tile + r * cols, own = r0 + r
+                        let row = tile + r * cols
+                        let own = r0 + r
                         for c in 0..<cols where row[c] >= thresholds[own] {
                             let j = c0 + c
                             if j == own { continue }

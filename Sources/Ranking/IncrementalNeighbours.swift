@@ -25,7 +25,8 @@ public enum IncrementalNeighbours {
         let floor: [Float] = lists.map { $0.count < kk ? -.infinity : $0.last!.score }
         var isChanged = [Bool](repeating: false, count: n)
         for c in changed { isChanged[Int(c)] = true }
-        var heldBy: [Int32: [Int32]] = [:], holds: [Int32: Set<Int32>] = [:]
+        var heldBy: [Int32: [Int32]] = [:]
+        var holds: [Int32: Set<Int32>] = [:]
         for (j, list) in lists.enumerated() where !isChanged[j] {
             for e in list where isChanged[Int(e.index)] {
                 heldBy[e.index, default: []].append(Int32(j))
@@ -41,9 +42,13 @@ public enum IncrementalNeighbours {
             for j in 0..<n where j != Int(c) && scores[j] >= heap.threshold { heap.insert(scores[j], Int32(j)) }
             let fresh = heap.neighbours
             var mine: [(Int32, Neighbour)] = []
-            for j in 0..<n where !isChanged[j] && scores[j] >= floor[j] { mine.append((Int32(j), Neighbour(index: c, score: scores[j]))) }
+            for j in 0..<n where !isChanged[j] && scores[j] >= floor[j] {
+                mine.append((Int32(j), Neighbour(index: c, score: scores[j])))
+            }
             // Holders below their floor: needed to tell that they must be recomputed.
-            for j in heldBy[c] ?? [] where scores[Int(j)] < floor[Int(j)] { mine.append((j, Neighbour(index: c, score: scores[Int(j)]))) }
+            for j in heldBy[c] ?? [] where scores[Int(j)] < floor[Int(j)] {
+                mine.append((j, Neighbour(index: c, score: scores[Int(j)])))
+            }
             return (fresh, mine)
         } collect: { c, fresh, mine in
             result[c] = fresh
@@ -83,7 +88,8 @@ public enum IncrementalNeighbours {
     ) {
         guard !rows.isEmpty else { return }
         openblas_set_num_threads(1)
-        let n = m.count, d = m.dims
+        let n = m.count
+        let d = m.dims
         let chunks = stride(from: 0, to: rows.count, by: chunk).map { Array(rows[$0..<min(rows.count, $0 + chunk)]) }
         let outcomes = Mutex([Int: [([Neighbour], [T])]]())
         let next = Mutex(0)
@@ -92,16 +98,24 @@ public enum IncrementalNeighbours {
             DispatchQueue.concurrentPerform(iterations: max(1, min(workers, chunks.count))) { _ in
                 let a = UnsafeMutablePointer<Float>.allocate(capacity: chunk * d)
                 let s = UnsafeMutablePointer<Float>.allocate(capacity: chunk * n)
-                defer { a.deallocate(); s.deallocate() }
+                defer {
+                    a.deallocate()
+                    s.deallocate()
+                }
                 while true {
-                    let t = next.withLock { v in defer { v += 1 }; return v }
+                    let t = next.withLock { v in
+                        defer { v += 1 }
+                        return v
+                    }
                     if t >= chunks.count { break }
                     let part = chunks[t]
                     for (i, r) in part.enumerated() { (a + i * d).update(from: x + Int(r) * d, count: d) }
                     // s[part × n] = A · Xᵀ
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(part.count), Int32(n), Int32(d),
-                                1, a, Int32(d), x, Int32(d), 0, s, Int32(n))
-                    let done = part.enumerated().map { i, r in work(r, UnsafeBufferPointer(start: s + i * n, count: n)) }
+                    cblas_sgemm(
+                        CblasRowMajor, CblasNoTrans, CblasTrans, Int32(part.count), Int32(n), Int32(d),
+                        1, a, Int32(d), x, Int32(d), 0, s, Int32(n))
+                    let done = part.enumerated().map { i, r in work(r, UnsafeBufferPointer(start: s + i * n, count: n))
+                    }
                     outcomes.withLock { $0[t] = done }
                 }
             }

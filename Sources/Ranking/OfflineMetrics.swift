@@ -15,7 +15,10 @@ public enum OfflineMetrics {
     public struct Pair: Sendable, Equatable, Hashable {
         public let from: Int32
         public let to: Int32
-        public init(_ from: Int32, _ to: Int32) { self.from = from; self.to = to }
+        public init(_ from: Int32, _ to: Int32) {
+            self.from = from
+            self.to = to
+        }
     }
 
     /// Consecutive pairs of distinct items in each session (sessions given in view order).
@@ -28,9 +31,11 @@ public enum OfflineMetrics {
     }
 
     /// `recommend(a)` is called once per distinct `a` and must return at least its top `k`.
-    public static func score(_ pairs: [Pair], k: Int, catalogSize: Int, recommend: (Int32) -> [Int32]) -> RankingMetrics {
+    public static func score(_ pairs: [Pair], k: Int, catalogSize: Int, recommend: (Int32) -> [Int32]) -> RankingMetrics
+    {
         var lists: [Int32: [Int32]] = [:]
-        var hits = 0, reciprocal = 0.0
+        var hits = 0
+        var reciprocal = 0.0
         for pair in pairs {
             let list = lists[pair.from] ?? Array(recommend(pair.from).prefix(k))
             lists[pair.from] = list
@@ -41,15 +46,17 @@ public enum OfflineMetrics {
         }
         let recommended = Set(lists.values.joined())
         let n = Double(max(pairs.count, 1))
-        return RankingMetrics(hitRate: Double(hits) / n, mrr: reciprocal / n,
-                              coverage: catalogSize > 0 ? Double(recommended.count) / Double(catalogSize) : 0,
-                              pairs: pairs.count, queries: lists.count)
+        return RankingMetrics(
+            hitRate: Double(hits) / n, mrr: reciprocal / n,
+            coverage: catalogSize > 0 ? Double(recommended.count) / Double(catalogSize) : 0,
+            pairs: pairs.count, queries: lists.count)
     }
 
     /// Mean share of each item's top k neighbours that have its category, over items with a
     /// category and at least one neighbour; nil when there are none.
     public static func categoryPrecision(neighbours: [[Int32]], categories: [String?], k: Int) -> Double? {
-        var sum = 0.0, counted = 0
+        var sum = 0.0
+        var counted = 0
         for (i, list) in neighbours.enumerated() {
             guard let own = categories[i], !list.isEmpty else { continue }
             let top = list.prefix(k)

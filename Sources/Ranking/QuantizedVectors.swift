@@ -18,7 +18,8 @@ public struct QuantizedVectors: Sendable {
             codes.withUnsafeMutableBufferPointer { c in
                 for i in 0..<m.count {
                     let row = UnsafeBufferPointer(rebasing: v[(i &* m.dims)..<((i &+ 1) &* m.dims)])
-                    scales[i] = Self.quantize(row, into: UnsafeMutableBufferPointer(rebasing: c[(i &* m.dims)..<((i &+ 1) &* m.dims)]))
+                    scales[i] = Self.quantize(
+                        row, into: UnsafeMutableBufferPointer(rebasing: c[(i &* m.dims)..<((i &+ 1) &* m.dims)]))
                 }
             }
         }
@@ -41,11 +42,14 @@ public struct QuantizedVectors: Sendable {
     func scores(_ query: [Float], into scores: inout [Float]) {
         precondition(query.count == dims && scores.count == count)
         var q = [Int8](repeating: 0, count: dims)
-        let queryScale = query.withUnsafeBufferPointer { v in q.withUnsafeMutableBufferPointer { Self.quantize(v, into: $0) } }
+        let queryScale = query.withUnsafeBufferPointer { v in
+            q.withUnsafeMutableBufferPointer { Self.quantize(v, into: $0) }
+        }
         codes.withUnsafeBufferPointer { c in
             scales.withUnsafeBufferPointer { s in
                 scores.withUnsafeMutableBufferPointer { out in
-                    reco_int8_scores(c.baseAddress, s.baseAddress, q, queryScale, Int64(count), Int64(dims), out.baseAddress)
+                    reco_int8_scores(
+                        c.baseAddress, s.baseAddress, q, queryScale, Int64(count), Int64(dims), out.baseAddress)
                 }
             }
         }

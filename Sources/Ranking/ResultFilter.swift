@@ -66,7 +66,9 @@ public enum ResultFiltering {
         var kept: [BlendedResult<ID>] = []
         var images = SameImage()
         for r in results {
-            guard r.id != item, let f = facts(r.id), filter.admits(r.id, f, queryCategory: queryCategory) else { continue }
+            guard r.id != item, let f = facts(r.id), filter.admits(r.id, f, queryCategory: queryCategory) else {
+                continue
+            }
             if let min = filter.minScore, r.score < min { continue }
             if images.seenBefore(f) { continue }
             if kept.contains(where: { (imageCosine($0.id, r.id) ?? -1) >= duplicateCosine }) { continue }

@@ -23,7 +23,11 @@ public struct ServingCatalog: Sendable {
         public let item: Int32
         public let score: Double
         public let sessions: Int32
-        public init(item: Int32, score: Double, sessions: Int32) { self.item = item; self.score = score; self.sessions = sessions }
+        public init(item: Int32, score: Double, sessions: Int32) {
+            self.item = item
+            self.score = score
+            self.sessions = sessions
+        }
     }
 
     /// The model identifier the image neighbours were computed with (nil: none yet).
@@ -52,8 +56,11 @@ public struct ServingCatalog: Sendable {
     private let popularByCategory: [String: [(id: Int32, views: Int)]]
 
     /// Lists are indexed like `items`; missing trailing lists are empty.
-    public init(model: String?, items: [Item], imageNeighbours: [[ImageNeighbour]], coviewNeighbours: [[CoViewNeighbour]], evidence: [Int32],
-                vectors: (matrix: VectorMatrix, items: [Int32])? = nil, searchIndexAbove: Int = .max) {
+    public init(
+        model: String?, items: [Item], imageNeighbours: [[ImageNeighbour]], coviewNeighbours: [[CoViewNeighbour]],
+        evidence: [Int32],
+        vectors: (matrix: VectorMatrix, items: [Int32])? = nil, searchIndexAbove: Int = .max
+    ) {
         self.model = model
         self.vectors = vectors?.matrix
         let indexed = (vectors?.matrix.count ?? 0) >= max(1, searchIndexAbove)
@@ -65,7 +72,9 @@ public struct ServingCatalog: Sendable {
         index.reserveCapacity(items.count)
         for (i, item) in items.enumerated() { index[item.id] = Int32(i) }
         self.index = index
-        func padded<T>(_ lists: [[T]]) -> [[T]] { lists + Array(repeating: [], count: max(0, items.count - lists.count)) }
+        func padded<T>(_ lists: [[T]]) -> [[T]] {
+            lists + Array(repeating: [], count: max(0, items.count - lists.count))
+        }
         self.imageNeighbours = padded(imageNeighbours)
         self.coviewNeighbours = padded(coviewNeighbours)
         self.itemsWithImageNeighbours = imageNeighbours.reduce(0) { $0 + ($1.isEmpty ? 0 : 1) }
@@ -83,24 +92,29 @@ public struct ServingCatalog: Sendable {
         }
     }
 
-    public static let empty = ServingCatalog(model: nil, items: [], imageNeighbours: [], coviewNeighbours: [], evidence: [])
+    public static let empty = ServingCatalog(
+        model: nil, items: [], imageNeighbours: [], coviewNeighbours: [], evidence: [])
 
     public func index(of id: String) -> Int32? { index[id] }
     public func item(_ i: Int32) -> Item { items[Int(i)] }
 
     /// The item's similar items: image ∪ co-view neighbours blended, or its category's most viewed
     /// items when it has neither signal; then filtered and paged.
-    public func similar(to item: Int32, filter: ResultFilter<Int32>, config: BlendConfig, offset: Int, limit: Int) -> SimilarAnswer {
+    public func similar(to item: Int32, filter: ResultFilter<Int32>, config: BlendConfig, offset: Int, limit: Int)
+        -> SimilarAnswer
+    {
         let i = Int(item)
         let image = imageNeighbours[i].map { (id: $0.index, cosine: $0.score) }
         let coview = coviewNeighbours[i].map { (id: $0.item, score: $0.score, sessions: Int($0.sessions)) }
         let fallback = image.isEmpty && coview.isEmpty
-        let candidates = fallback
+        let candidates =
+            fallback
             ? Blender.fallback(item: item, popular: popularByCategory[items[i].facts.category] ?? [])
             : Blender.blend(item: item, image: image, coview: coview, evidence: Int(evidence[i]), config: config)
-        let kept = ResultFiltering.apply(candidates, item: item, filter: filter, facts: { items[Int($0)].facts },
-                                         imageCosine: nearDuplicateCosine(threshold: config.duplicateCosine),
-                                         duplicateCosine: config.duplicateCosine, limit: offset + limit)
+        let kept = ResultFiltering.apply(
+            candidates, item: item, filter: filter, facts: { items[Int($0)].facts },
+            imageCosine: nearDuplicateCosine(threshold: config.duplicateCosine),
+            duplicateCosine: config.duplicateCosine, limit: offset + limit)
         let page = Array(kept.dropFirst(offset).prefix(limit))
         return SimilarAnswer(results: page, fallback: fallback, evidence: Int(evidence[i]))
     }
@@ -117,8 +131,10 @@ public struct ServingCatalog: Sendable {
         }
         // A few more than asked, so that identical images (the same content hash: one photo listed
         // under several items) collapse to the best-ranked one as on /similar and the page stays full.
-        let found = searchIndex?.top(query, in: vectors, k: limit + Self.searchSlack, accept: accept)
-            ?? VectorSearch.top(query, in: vectors, quantized: quantizedVectors, k: limit + Self.searchSlack, accept: accept)
+        let found =
+            searchIndex?.top(query, in: vectors, k: limit + Self.searchSlack, accept: accept)
+            ?? VectorSearch.top(
+                query, in: vectors, quantized: quantizedVectors, k: limit + Self.searchSlack, accept: accept)
         var images = SameImage()
         var results: [ImageNeighbour] = []
         for n in found where results.count < limit {

@@ -30,7 +30,8 @@ struct TopK {
             indices[0] = index
             var i = 0
             while true {
-                let l = 2 * i + 1, r = l + 1
+                let l = 2 * i + 1
+                let r = l + 1
                 var m = i
                 if l < scores.count && less(l, m) { m = l }
                 if r < scores.count && less(r, m) { m = r }
@@ -53,7 +54,9 @@ struct TopK {
     }
 
     /// Best first, as neighbours.
-    var neighbours: [ExactNeighbours.Neighbour] { sorted().map { ExactNeighbours.Neighbour(index: $0.index, score: $0.score) } }
+    var neighbours: [ExactNeighbours.Neighbour] {
+        sorted().map { ExactNeighbours.Neighbour(index: $0.index, score: $0.score) }
+    }
 
     /// Per row, the heaps several workers kept for it merged into one list, best first.
     static func merge(_ parts: [[TopK]], rows: Int, k: Int) -> [[ExactNeighbours.Neighbour]] {

@@ -8,15 +8,20 @@ public enum VectorSearch {
     /// the exact ones, far less than the score gap a hundred places down a list.
     public static let rerank = 100
 
-    public static func top(_ query: [Float], in m: VectorMatrix, quantized: QuantizedVectors?, k: Int,
-                           accept: (Int32) -> Bool = { _ in true }) -> [ExactNeighbours.Neighbour] {
+    public static func top(
+        _ query: [Float], in m: VectorMatrix, quantized: QuantizedVectors?, k: Int,
+        accept: (Int32) -> Bool = { _ in true }
+    ) -> [ExactNeighbours.Neighbour] {
         guard let quantized else { return top(query, in: m, k: k, accept: accept) }
-        precondition(query.count == m.dims && quantized.count == m.count, "a \(query.count)-d query against \(m.dims)-d vectors")
+        precondition(
+            query.count == m.dims && quantized.count == m.count, "a \(query.count)-d query against \(m.dims)-d vectors")
         guard m.count > 0, k > 0 else { return [] }
         var scores = [Float](repeating: 0, count: m.count)
         quantized.scores(query, into: &scores)
         var candidates = TopK(k: k + rerank)
-        for (i, s) in scores.enumerated() where s >= candidates.threshold && accept(Int32(i)) { candidates.insert(s, Int32(i)) }
+        for (i, s) in scores.enumerated() where s >= candidates.threshold && accept(Int32(i)) {
+            candidates.insert(s, Int32(i))
+        }
         var heap = TopK(k: k)
         m.values.withUnsafeBufferPointer { v in
             for i in candidates.indices {
@@ -26,11 +31,15 @@ public enum VectorSearch {
         return heap.neighbours
     }
 
-    public static func top(_ query: [Float], in m: VectorMatrix, k: Int, accept: (Int32) -> Bool = { _ in true }) -> [ExactNeighbours.Neighbour] {
+    public static func top(_ query: [Float], in m: VectorMatrix, k: Int, accept: (Int32) -> Bool = { _ in true })
+        -> [ExactNeighbours.Neighbour]
+    {
         precondition(query.count == m.dims, "a \(query.count)-d query against \(m.dims)-d vectors")
         guard m.count > 0, k > 0 else { return [] }
         var scores = [Float](repeating: 0, count: m.count)
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(m.count), Int32(m.dims), 1, m.values, Int32(m.dims), query, 1, 0, &scores, 1)
+        cblas_sgemv(
+            CblasRowMajor, CblasNoTrans, Int32(m.count), Int32(m.dims), 1, m.values, Int32(m.dims), query, 1, 0,
+            &scores, 1)
         var heap = TopK(k: k)
         for (i, s) in scores.enumerated() where s >= heap.threshold && accept(Int32(i)) { heap.insert(s, Int32(i)) }
         return heap.neighbours

@@ -7,8 +7,10 @@ struct Reco: AsyncParsableCommand {
         abstract: "Product recommendations from image embeddings and co-views.",
         subcommands: [
             EmbedCommand.self, ClassifyCommand.self, ModelCommand.self,
-            MigrateCommand.self, ImportCommand.self, BackfillCommand.self, NightlyCommand.self, StatusCommand.self, FailuresCommand.self,
-            NeighboursCommand.self, CoViewsCommand.self, EventsCommand.self, SearchCommand.self, ServeCommand.self, DemoCommand.self, SimulateCommand.self, EvalCommand.self,
+            MigrateCommand.self, ImportCommand.self, BackfillCommand.self, NightlyCommand.self, StatusCommand.self,
+            FailuresCommand.self,
+            NeighboursCommand.self, CoViewsCommand.self, EventsCommand.self, SearchCommand.self, ServeCommand.self,
+            DemoCommand.self, SimulateCommand.self, EvalCommand.self,
         ]
     )
 }

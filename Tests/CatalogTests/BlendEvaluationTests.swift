@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import Catalog
 import Ranking
+import Testing
+
+@testable import Catalog
 
 /// `reco eval`'s pipeline on the hand-placed catalog and a tiny log whose answers are worked out
 /// by hand (image lists from the 3-d vectors; co-views from the two earlier sessions).
@@ -11,8 +12,10 @@ import Ranking
         let now = Date()
         let old = now.addingTimeInterval(-10 * 86_400)
         // Earlier: a4 and b1 viewed together twice (min support 2). Held out: a1 → a4 → b1 → b2.
-        let events = [("t1", "a4", old), ("t1", "b1", old + 1), ("t2", "a4", old + 5), ("t2", "b1", old + 6),
-                      ("h", "a1", now), ("h", "a4", now + 1), ("h", "b1", now + 2), ("h", "b2", now + 3)]
+        let events = [
+            ("t1", "a4", old), ("t1", "b1", old + 1), ("t2", "a4", old + 5), ("t2", "b1", old + 6),
+            ("h", "a1", now), ("h", "a4", now + 1), ("h", "b1", now + 2), ("h", "b2", now + 3),
+        ]
         try ViewImporter(database: db).append(events.map { ViewEvent(sessionID: $0.0, itemID: $0.1, viewedAt: $0.2) })
         var evaluation = BlendEvaluation(database: db)
         evaluation.k = 1
@@ -33,9 +36,10 @@ import Ranking
         // answers a4 → b1 (bags ≠ shoes) and b1 → a4, the other items get their category's popular item.
         #expect(report.labels == ["category"])
         #expect(try #require(report.rows.first { $0.kind == "image only" }).labelPrecision["category"] == 1)
-        let coviewPrecision = try #require(report.rows.first { $0.kind == "co-view only" && $0.pairK == 0 }.flatMap {
-            $0.labelPrecision["category"]
-        })
+        let coviewPrecision = try #require(
+            report.rows.first { $0.kind == "co-view only" && $0.pairK == 0 }.flatMap {
+                $0.labelPrecision["category"]
+            })
         #expect(coviewPrecision < 1)
         #expect(report.rows.contains { $0.pairK == BlendConfig().pairK })
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Catalog
 
 /// The co-view jobs as processes and as schema: the month partitions of view_events, retention,
@@ -8,7 +9,8 @@ import Testing
     static let reco = TestCatalog.projectRoot.appendingPathComponent(".build/debug/reco")
 
     static func checksum(_ c: PGConnection, upTo id: Int64 = .max) throws -> String {
-        let row = try c.query("""
+        let row = try c.query(
+            """
             SELECT count(*) AS n, coalesce(md5(string_agg(id || '|' || session_id || '|' || item_id || '|' || viewed_at || '|'
                                                           || received_at, ',' ORDER BY id)), '') AS sum
             FROM view_events WHERE id <= $1
@@ -22,12 +24,15 @@ import Testing
         let all = try Migrator(directory: TestDatabase.migrationsDirectory)
         let c = try PGConnection(url: url)
         try Migrator(migrations: all.migrations.filter { $0.version < 7 }).apply(to: c)
-        try c.execute("""
+        try c.execute(
+            """
             INSERT INTO view_events (session_id, item_id, viewed_at)
             SELECT 's' || (g % 997), 'i' || (g % 101), now() - (g % 400) * interval '1 day' - g * interval '1 second'
             FROM generate_series(1, 20000) g
             """)
-        try c.execute("INSERT INTO view_events (session_id, item_id, viewed_at) VALUES ('old', 'x', '2001-01-01Z'), ('far', 'y', '2300-01-01Z')")
+        try c.execute(
+            "INSERT INTO view_events (session_id, item_id, viewed_at) VALUES ('old', 'x', '2001-01-01Z'), ('far', 'y', '2300-01-01Z')"
+        )
         let before = try Self.checksum(c)
         let lastBefore = Int64(try c.query("SELECT max(id) AS m FROM view_events")[0].int("m"))
         // A writer appends batches the whole time; the migration's locks make it wait, never fail.
@@ -36,7 +41,9 @@ import Testing
         let writer = Thread {
             var n = 0
             while !stop.isSet {
-                try? ViewImporter(database: db).append([ViewEvent(sessionID: "live", itemID: "i\(n % 7)", viewedAt: Date())])
+                try? ViewImporter(database: db).append([
+                    ViewEvent(sessionID: "live", itemID: "i\(n % 7)", viewedAt: Date())
+                ])
                 n += 1
             }
             stop.count = n
@@ -52,7 +59,8 @@ import Testing
         #expect(live == stop.count && live > 0)
         let kind = try c.query("SELECT relkind::text AS k FROM pg_class WHERE relname = 'view_events'")[0].string("k")
         #expect(kind == "p")
-        let placed = try c.query("""
+        let placed = try c.query(
+            """
             SELECT count(*) FILTER (WHERE tableoid = 'view_events_default'::regclass) AS fallback, count(*) AS n FROM view_events
             """)[0]
         #expect(try placed.int("fallback") == 2)  // 2001 and 2300: outside the month partitions
@@ -62,13 +70,15 @@ import Testing
         let db = try TestDatabase.makeMigrated()
         try db.withConnection { c in
             try c.execute("SELECT reco_ensure_view_partitions('2026-04-01', '2026-12-01')")
-            try c.execute("""
+            try c.execute(
+                """
                 INSERT INTO view_events (session_id, item_id, viewed_at)
                 SELECT 's' || g, 'i', d FROM generate_series(1, 10) g,
                        unnest(ARRAY['2026-04-15Z', '2026-06-30Z', '2026-07-31Z', '2026-08-15Z', '2026-11-01Z', '2020-01-01Z']::timestamptz[]) d
                 """)
         }
-        let summary = try ViewEventRetention(database: db).prune(olderThan: 120 * 86_400, now: ISO8601.parse("2026-11-30T00:00:00Z")!)
+        let summary = try ViewEventRetention(database: db).prune(
+            olderThan: 120 * 86_400, now: ISO8601.parse("2026-11-30T00:00:00Z")!)
         // Cutoff 2026-08-02: April to July end before it (4 partitions, 30 events), plus 2020 in the default partition.
         #expect(summary.partitions == 4 && summary.events == 40)
         let left = try db.withConnection { try $0.query("SELECT count(*) AS n FROM view_events")[0].int("n") }
@@ -81,7 +91,8 @@ import Testing
     @Test func aKilledRebuildLeavesThePreviousListsServed() async throws {
         let db = try TestDatabase.makeMigrated()
         try db.withConnection { c in
-            try c.execute("""
+            try c.execute(
+                """
                 INSERT INTO view_events (session_id, item_id, viewed_at)
                 SELECT 's' || (g / 4), 'i' || floor(300 * power(random(), 2))::int, now() - (g % 50) * interval '1 hour'
                 FROM generate_series(1, 60000) g
@@ -90,8 +101,10 @@ import Testing
         let first = try CoViewBuild(database: db).run()
         func lists() throws -> String {
             try db.withConnection { c in
-                try c.query("SELECT count(*) AS n, md5(string_agg(item || ':' || rank || ':' || neighbour, ',' ORDER BY item, rank)) AS s FROM coview_neighbours")
-                    .map { "\(try $0.int("n")) \(try $0.string("s"))" }[0]
+                try c.query(
+                    "SELECT count(*) AS n, md5(string_agg(item || ':' || rank || ':' || neighbour, ',' ORDER BY item, rank)) AS s FROM coview_neighbours"
+                )
+                .map { "\(try $0.int("n")) \(try $0.string("s"))" }[0]
             }
         }
         let served = try lists()
@@ -100,7 +113,8 @@ import Testing
         }
         let servedBuilt = try builtAt()
         try db.withConnection { c in
-            try c.execute("""
+            try c.execute(
+                """
                 INSERT INTO view_events (session_id, item_id, viewed_at)
                 SELECT 't' || (g / 3), 'i' || floor(300 * random())::int, now() FROM generate_series(1, 60000) g
                 """)
@@ -122,7 +136,8 @@ import Testing
             // The server finishes (or cancels) the orphaned statement on its own; wait for it.
             for _ in 0..<200 {
                 let busy = try db.withConnection { c in
-                    try c.query("""
+                    try c.query(
+                        """
                         SELECT count(*) AS n FROM pg_locks l JOIN pg_database d ON d.oid = l.database
                         WHERE l.locktype = 'advisory' AND l.objid = 7263003 AND d.datname = current_database()
                         """)[0].int("n")
@@ -137,7 +152,8 @@ import Testing
                 if process.terminationReason == .uncaughtSignal { interrupted += 1 }
             } else {
                 let broken = try db.withConnection { c in
-                    try c.query("""
+                    try c.query(
+                        """
                         SELECT count(*) AS n FROM (SELECT item FROM coview_neighbours GROUP BY item
                                                    HAVING max(rank) <> count(*) OR min(rank) <> 1) x
                         """)[0].int("n")
@@ -148,9 +164,10 @@ import Testing
         #expect(interrupted >= 2, "fewer than two rebuilds were killed before their swap")
         let rebuilt = try CoViewBuild(database: db).run()
         #expect(rebuilt.events == 120_000)
-        #expect(try db.withConnection { c in
-            try c.query("SELECT count(*) AS n FROM pg_class WHERE relname LIKE 'coview_stage_%'")[0].int("n")
-        } == 0)
+        #expect(
+            try db.withConnection { c in
+                try c.query("SELECT count(*) AS n FROM pg_class WHERE relname LIKE 'coview_stage_%'")[0].int("n")
+            } == 0)
     }
 
     /// With nothing but `reco serve` running, posted sessions move `/similar` (its own schedule).
@@ -163,8 +180,11 @@ import Testing
         }
         #expect(try ids(await service.get("/items/a1/similar?w_image=0")).first != "b1")
         let body = ServiceCatalog.viewsJSON((0..<6).map { ("s\($0)", ["a1", "b1"]) })
-        #expect(try await service.request("/events/views", method: "POST", body: body,
-                                          headers: ["Content-Type": "application/json"]).status == 202)
+        #expect(
+            try await service.request(
+                "/events/views", method: "POST", body: body,
+                headers: ["Content-Type": "application/json"]
+            ).status == 202)
         _ = try await service.eventually("/items/a1/similar?w_image=0", within: 15) { try ids($0).first == "b1" }
         #expect(service.log.contains("co-views updated"))
     }

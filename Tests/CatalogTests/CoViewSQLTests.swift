@@ -1,6 +1,7 @@
 import Foundation
 import Ranking
 import Testing
+
 @testable import Catalog
 
 /// The co-view counts and lists PostgreSQL computes equal the Swift reference implementation's
@@ -29,18 +30,24 @@ import Testing
             }
             for (name, mine, theirs) in [("item", items, other.items), ("pair", pairs, other.pairs)] {
                 for key in Set(mine.keys).union(theirs.keys) {
-                    guard let m = mine[key], let t = theirs[key], near(m.weight, t.weight), m.sessions == t.sessions else {
-                        out.append("\(name) \(key): \(String(describing: mine[key])) vs \(String(describing: theirs[key]))")
+                    guard let m = mine[key], let t = theirs[key], near(m.weight, t.weight), m.sessions == t.sessions
+                    else {
+                        out.append(
+                            "\(name) \(key): \(String(describing: mine[key])) vs \(String(describing: theirs[key]))")
                         continue
                     }
                 }
             }
-            for key in Set(lengths.keys).union(other.lengths.keys) where !near(lengths[key] ?? 0, other.lengths[key] ?? 0) {
+            for key in Set(lengths.keys).union(other.lengths.keys)
+            where !near(lengths[key] ?? 0, other.lengths[key] ?? 0) {
                 out.append("length \(key): \(lengths[key] ?? 0) vs \(other.lengths[key] ?? 0)")
             }
             for key in Set(lists.keys).union(other.lists.keys) {
-                let m = lists[key] ?? [], t = other.lists[key] ?? []
-                let same = m.count == t.count && zip(m, t).allSatisfy { $0.id == $1.id && near($0.score, $1.score) && $0.sessions == $1.sessions }
+                let m = lists[key] ?? []
+                let t = other.lists[key] ?? []
+                let same =
+                    m.count == t.count
+                    && zip(m, t).allSatisfy { $0.id == $1.id && near($0.score, $1.score) && $0.sessions == $1.sessions }
                 if !same { out.append("list \(key): \(m) vs \(t)") }
             }
             return out
@@ -49,7 +56,8 @@ import Testing
 
     /// The oracle: the Swift counts over the same events (those the jobs count), as of `now`.
     static func oracle(_ events: [ViewEvent], config: CoViewConfig) -> State {
-        var names: [String] = [], index: [String: Int32] = [:]
+        var names: [String] = []
+        var index: [String: Int32] = [:]
         func id(_ name: String) -> Int32 {
             if let i = index[name] { return i }
             index[name] = Int32(names.count)
@@ -57,7 +65,9 @@ import Testing
             return index[name]!
         }
         var grouper = SessionGrouper(counts: CoViewCounts(config: config, asOf: CoViewSQL.epoch))
-        for e in events.sorted(by: { $0.sessionID < $1.sessionID }) { grouper.add(session: e.sessionID, item: id(e.itemID), at: e.viewedAt) }
+        for e in events.sorted(by: { $0.sessionID < $1.sessionID }) {
+            grouper.add(session: e.sessionID, item: id(e.itemID), at: e.viewedAt)
+        }
         grouper.flush()
         let counts = grouper.counts
         var state = State(sessions: counts.sessions, views: counts.views, bots: counts.botSessions)
@@ -67,7 +77,9 @@ import Testing
         }
         for (key, pair) in counts.pairs where pair.sessions != 0 {
             let (a, b) = CoViewCounts.items(of: key)
-            state.pairs[[names[Int(a)], names[Int(b)]].sorted().joined(separator: "|")] = (pair.weight, Int(pair.sessions))
+            state.pairs[[names[Int(a)], names[Int(b)]].sorted().joined(separator: "|")] = (
+                pair.weight, Int(pair.sessions)
+            )
         }
         var scored = counts
         scored.decay(to: now)
@@ -84,25 +96,37 @@ import Testing
     static func stored(_ db: Database) throws -> State {
         try db.withConnection { c in
             let totals = try c.query("SELECT sessions, views, bot_sessions FROM coview_builds")[0]
-            var state = State(sessions: try totals.double("sessions"), views: try totals.double("views"), bots: try totals.int("bot_sessions"))
-            for row in try c.query("SELECT k.item_id, i.weight, i.sessions FROM coview_items i JOIN item_keys k ON k.key = i.item") {
+            var state = State(
+                sessions: try totals.double("sessions"), views: try totals.double("views"),
+                bots: try totals.int("bot_sessions"))
+            for row in try c.query(
+                "SELECT k.item_id, i.weight, i.sessions FROM coview_items i JOIN item_keys k ON k.key = i.item")
+            {
                 state.items[try row.string("item_id")] = (try row.double("weight"), try row.int("sessions"))
             }
-            for row in try c.query("""
+            for row in try c.query(
+                """
                 SELECT a.item_id AS a, b.item_id AS b, p.weight, p.sessions FROM coview_pairs p
                 JOIN item_keys a ON a.key = p.item_a JOIN item_keys b ON b.key = p.item_b
-                """) {
-                state.pairs[[try row.string("a"), try row.string("b")].sorted().joined(separator: "|")] = (try row.double("weight"), try row.int("sessions"))
+                """)
+            {
+                state.pairs[[try row.string("a"), try row.string("b")].sorted().joined(separator: "|")] = (
+                    try row.double("weight"), try row.int("sessions")
+                )
             }
-            for row in try c.query("SELECT k.item_id, l.length, l.weight FROM coview_item_lengths l JOIN item_keys k ON k.key = l.item")
+            for row in try c.query(
+                "SELECT k.item_id, l.length, l.weight FROM coview_item_lengths l JOIN item_keys k ON k.key = l.item")
             where try row.double("weight") != 0 {
                 state.lengths["\(try row.string("item_id"))/\(try row.int("length"))"] = try row.double("weight")
             }
-            for row in try c.query("""
+            for row in try c.query(
+                """
                 SELECT a.item_id AS a, b.item_id AS b, n.score, n.sessions FROM coview_neighbours n
                 JOIN item_keys a ON a.key = n.item JOIN item_keys b ON b.key = n.neighbour ORDER BY n.item, n.rank
-                """) {
-                state.lists[try row.string("a"), default: []].append((try row.string("b"), try row.double("score"), try row.int("sessions")))
+                """)
+            {
+                state.lists[try row.string("a"), default: []].append(
+                    (try row.string("b"), try row.double("score"), try row.int("sessions")))
             }
             return state
         }
@@ -115,7 +139,9 @@ import Testing
         return sessions.flatMap { s in
             let start = now.addingTimeInterval(-hoursAgo * 3600 - Double(rng.next() % 500_000))
             return (0..<(1 + Int(rng.next() % 6))).map { k in
-                ViewEvent(sessionID: "s\(s)", itemID: items[Int(rng.next() % 15)], viewedAt: start.addingTimeInterval(Double(k * 30)))
+                ViewEvent(
+                    sessionID: "s\(s)", itemID: items[Int(rng.next() % 15)],
+                    viewedAt: start.addingTimeInterval(Double(k * 30)))
             }
         }
     }
@@ -132,8 +158,12 @@ import Testing
     @Test func theHandCheckedSessionsAndABot() throws {
         let db = try TestDatabase.makeMigrated()
         var events: [ViewEvent] = []
-        for (s, items) in [("s1", ["i1", "i2", "i3"]), ("s2", ["i1", "i2", "i1"]), ("s3", ["i2", "i3"]), ("s4", ["i1", "i4"])] {
-            for (k, item) in items.enumerated() { events.append(ViewEvent(sessionID: s, itemID: item, viewedAt: Self.now.addingTimeInterval(Double(-k)))) }
+        for (s, items) in [
+            ("s1", ["i1", "i2", "i3"]), ("s2", ["i1", "i2", "i1"]), ("s3", ["i2", "i3"]), ("s4", ["i1", "i4"]),
+        ] {
+            for (k, item) in items.enumerated() {
+                events.append(ViewEvent(sessionID: s, itemID: item, viewedAt: Self.now.addingTimeInterval(Double(-k))))
+            }
         }
         for k in 0..<5 { events.append(ViewEvent(sessionID: "bot", itemID: "i\(k + 1)", viewedAt: Self.now)) }
         try ViewImporter(database: db).append(events)
@@ -162,12 +192,14 @@ import Testing
         build.asOf = Self.now
         _ = try build.run()
         let rebuilt = try Self.stored(db)
-        #expect(rebuilt.differences(Self.oracle(events, config: build.config)).isEmpty,
-                "\(rebuilt.differences(Self.oracle(events, config: build.config)).prefix(5))")
+        #expect(
+            rebuilt.differences(Self.oracle(events, config: build.config)).isEmpty,
+            "\(rebuilt.differences(Self.oracle(events, config: build.config)).prefix(5))")
 
         // Sessions 70..<110: ten old ones grow (some past the bot cut), forty are new.
         for round in 0..<2 {
-            let more = Self.randomEvents(seed: seed &+ 100 &+ UInt64(round), sessions: (70 + round * 5)..<(110 + round * 5), hoursAgo: 2)
+            let more = Self.randomEvents(
+                seed: seed &+ 100 &+ UInt64(round), sessions: (70 + round * 5)..<(110 + round * 5), hoursAgo: 2)
             try ViewImporter(database: db).append(more)
             events += more
             var update = CoViewUpdate(database: db)
@@ -189,7 +221,8 @@ import Testing
         let events = Self.randomEvents(seed: 9, sessions: 0..<30, hoursAgo: 10)
         try ViewImporter(database: db).append(events)
         try db.withConnection { c in
-            try c.execute("""
+            try c.execute(
+                """
                 INSERT INTO view_events (session_id, item_id, viewed_at) VALUES
                     ('s1', repeat('x', 3000), now()), ('s2', 'i1', '99999-11-02T10:00:00Z'), ('s3', 'i2', '2100-01-01Z'),
                     (repeat('s', 100000), 'i3', now()), ('s4', 'i4', '1999-12-31Z')
@@ -201,7 +234,10 @@ import Testing
         let summary = try build.run()
         #expect(summary.skippedEvents == 5 && summary.events == events.count)
         #expect(try Self.stored(db) == Self.oracle(events, config: build.config))
-        try db.withConnection { try $0.execute("INSERT INTO view_events (session_id, item_id, viewed_at) VALUES ('s5', 'i1', '3000-01-01Z')") }
+        try db.withConnection {
+            try $0.execute(
+                "INSERT INTO view_events (session_id, item_id, viewed_at) VALUES ('s5', 'i1', '3000-01-01Z')")
+        }
         var update = CoViewUpdate(database: db)
         update.config = build.config
         update.asOf = Self.now

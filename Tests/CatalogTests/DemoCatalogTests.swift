@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Catalog
 
 /// The demo catalog's selection rules on a miniature of the stamps package's layout.
@@ -25,14 +26,20 @@ import Testing
     /// A miniature of the stamps package: three photos (with and without descriptions) and five
     /// stamps the demo must leave out (cartoon, SVG-drawn, symbols, road signs, no category folder).
     static func miniatureStamps() throws -> URL {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("stamps-\(UUID().uuidString.prefix(8))")
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "stamps-\(UUID().uuidString.prefix(8))")
         let png = TestCatalog.photos[4]  // chelsea.png
         func stamp(_ path: String, description: String? = nil, svg: Bool = false) throws {
             let file = root.appendingPathComponent(path + ".png")
-            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
             try FileManager.default.copyItem(at: png, to: file)
-            if let description { try description.write(to: root.appendingPathComponent(path + ".txt"), atomically: true, encoding: .utf8) }
-            if svg { try "<svg/>".write(to: root.appendingPathComponent(path + ".svg"), atomically: true, encoding: .utf8) }
+            if let description {
+                try description.write(to: root.appendingPathComponent(path + ".txt"), atomically: true, encoding: .utf8)
+            }
+            if svg {
+                try "<svg/>".write(to: root.appendingPathComponent(path + ".svg"), atomically: true, encoding: .utf8)
+            }
         }
         try stamp("food/fruit/apple_red", description: "A red apple.\nfr.utf8=Une pomme rouge.\n")
         try stamp("animals/cats/Tabby", description: "The tabby cat!")

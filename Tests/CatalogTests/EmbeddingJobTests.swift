@@ -2,13 +2,17 @@ import Embedding
 import Foundation
 import Synchronization
 import Testing
+
 @testable import Catalog
 
 @Suite(.needsDatabase) struct EmbeddingJobTests {
     static let embedder = TestCatalog.embedder
     static var model: String { embedder.modelIdentifier }
 
-    func job(_ db: Database, _ selection: WorkSelection = .pending, batch: Int = 4, retryAfter: TimeInterval = 3600, embedder: Embedder = Self.embedder) -> EmbeddingJob {
+    func job(
+        _ db: Database, _ selection: WorkSelection = .pending, batch: Int = 4, retryAfter: TimeInterval = 3600,
+        embedder: Embedder = Self.embedder
+    ) -> EmbeddingJob {
         var options = EmbeddingJobOptions()
         options.selection = selection
         options.batchSize = batch
@@ -24,9 +28,11 @@ import Testing
     }
 
     @Test func backfillWritesBitIdenticalVectorsAndCorruptImagesBecomeFailures() throws {
-        let corrupt = FileManager.default.temporaryDirectory.appendingPathComponent("reco-corrupt-\(UUID().uuidString.prefix(6)).jpg")
+        let corrupt = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "reco-corrupt-\(UUID().uuidString.prefix(6)).jpg")
         try Data([0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3]).write(to: corrupt)
-        let (db, catalog) = try imported(7, extraRows: "bad,Broken,x,\(corrupt.path),true\ngone,Gone,x,/nonexistent/reco.jpg,true\n")
+        let (db, catalog) = try imported(
+            7, extraRows: "bad,Broken,x,\(corrupt.path),true\ngone,Gone,x,/nonexistent/reco.jpg,true\n")
         let summary = try job(db).run()
         #expect(summary.total == 9 && summary.embedded == 7 && summary.failed == 2)
         let stored = try vectors(db, model: Self.model)
@@ -36,12 +42,17 @@ import Testing
             #expect(stored[id] == expected, "\(id) read back differs")
         }
         let failures = try EmbeddingFailure.list(database: db, model: Self.model)
-        #expect(Dictionary(uniqueKeysWithValues: failures.map { ($0.itemID, $0.errorClass) }) == ["bad": "corrupt", "gone": "missing_file"])
+        #expect(
+            Dictionary(uniqueKeysWithValues: failures.map { ($0.itemID, $0.errorClass) }) == [
+                "bad": "corrupt", "gone": "missing_file",
+            ])
         #expect(failures.allSatisfy { $0.attempts == 1 && $0.nextAttemptAt > Date().addingTimeInterval(3000) })
         // Backing off: a second run does not retry them yet, and has nothing else to do.
         #expect(try job(db).run().total == 0)
         // Due again (as after the back-off): retried, failing again, attempts counted.
-        try db.withConnection { try $0.execute("UPDATE embedding_failures SET next_attempt_at = now() - interval '1 second'") }
+        try db.withConnection {
+            try $0.execute("UPDATE embedding_failures SET next_attempt_at = now() - interval '1 second'")
+        }
         let retry = try job(db).run()
         #expect(retry.total == 2 && retry.failed == 2)
         #expect(try EmbeddingFailure.list(database: db, model: Self.model).allSatisfy { $0.attempts == 2 })
@@ -55,7 +66,9 @@ import Testing
         // Two jobs with their own connection pools, as two processes would have, on threads of their
         // own (DispatchQueue.concurrentPerform may run both on one thread when the pool is busy with
         // the other suites), released together once both are ready.
-        let ready = DispatchGroup(), start = DispatchSemaphore(value: 0), done = DispatchGroup()
+        let ready = DispatchGroup()
+        let start = DispatchSemaphore(value: 0)
+        let done = DispatchGroup()
         for _ in 0..<2 {
             ready.enter()
             done.enter()
@@ -85,11 +98,14 @@ import Testing
     @Test func aKilledBackfillFinishesOnRerunWithOneVectorPerItem() throws {
         let (db, catalog) = try imported(36)
         let reco = TestCatalog.projectRoot.appendingPathComponent(".build/debug/reco")
-        try #require(FileManager.default.isExecutableFile(atPath: reco.path), "build the reco binary first (ops/test does)")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: reco.path), "build the reco binary first (ops/test does)")
         let process = Process()
         process.executableURL = reco
-        process.arguments = ["backfill", "--batch", "2", "--workers", "1", "--database-url", db.url,
-                             "--model-dir", TestCatalog.projectRoot.appendingPathComponent("models").path]
+        process.arguments = [
+            "backfill", "--batch", "2", "--workers", "1", "--database-url", db.url,
+            "--model-dir", TestCatalog.projectRoot.appendingPathComponent("models").path,
+        ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -107,9 +123,15 @@ import Testing
         #expect(afterKill >= 4 && afterKill < 36, "killed midway (\(afterKill) of 36 written)")
         let rerun = try job(db).run()
         #expect(rerun.embedded == 36 - afterKill)
-        let rows = try db.withConnection { try $0.query("SELECT item_id, count(*) AS n FROM embeddings GROUP BY item_id") }
+        let rows = try db.withConnection {
+            try $0.query("SELECT item_id, count(*) AS n FROM embeddings GROUP BY item_id")
+        }
         #expect(rows.count == 36 && rows.allSatisfy { (try? $0.int("n")) == 1 })
-        let runs = try db.withConnection { try $0.query("SELECT status FROM job_runs WHERE kind = 'backfill' ORDER BY id").map { try $0.string("status") } }
+        let runs = try db.withConnection {
+            try $0.query("SELECT status FROM job_runs WHERE kind = 'backfill' ORDER BY id").map {
+                try $0.string("status")
+            }
+        }
         #expect(runs == ["interrupted", "succeeded"])
         #expect(Set(try vectors(db, model: Self.model).keys) == Set(catalog.ids))
     }
@@ -123,7 +145,8 @@ import Testing
         try Data(contentsOf: TestCatalog.photos[5]).write(to: URL(fileURLWithPath: catalog.imagePath("item001")))
         try Data(contentsOf: TestCatalog.photos[2]).write(to: URL(fileURLWithPath: catalog.imagePath("item004")))
         let touched = try catalog.imagePath("item007")
-        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-86_400)], ofItemAtPath: touched)
+        try FileManager.default.setAttributes(
+            [.modificationDate: Date().addingTimeInterval(-86_400)], ofItemAtPath: touched)
         let summary = try NightlyJob(job: job(db, retryAfter: 0)).run()
         #expect(summary.scanned == 12 && summary.changed == 2 && summary.touched == 1)
         #expect(summary.embedding.embedded == 2 && summary.embedding.failed == 0)
@@ -158,20 +181,24 @@ import Testing
     }
 
     @Test func imagesFromURLsAreFetchedAndCheckedWithConditionalRequests() throws {
-        let served = FileManager.default.temporaryDirectory.appendingPathComponent("reco-http-\(UUID().uuidString.prefix(6))")
+        let served = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "reco-http-\(UUID().uuidString.prefix(6))")
         try FileManager.default.createDirectory(at: served, withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: TestCatalog.photos[1], to: served.appendingPathComponent("cup.jpg"))
         let server = try LoopbackHTTPServer(directory: served)
         defer { server.stop() }
         let db = try TestDatabase.makeMigrated()
         let csv = served.appendingPathComponent("catalog.csv")
-        try "id,image\ncup,\(server.base)/cup.jpg\nnone,\(server.base)/missing.jpg\n".write(to: csv, atomically: true, encoding: .utf8)
+        try "id,image\ncup,\(server.base)/cup.jpg\nnone,\(server.base)/missing.jpg\n".write(
+            to: csv, atomically: true, encoding: .utf8)
         _ = try CatalogImporter(database: db).run(path: csv.path)
         var options = EmbeddingJobOptions()
         options.loader.retries = 0
         let summary = try EmbeddingJob(database: db, embedder: Self.embedder, options: options).run()
         #expect(summary.embedded == 1 && summary.failed == 1)
-        #expect(try vectors(db, model: Self.model)["cup"] == Self.embedder.embed(Data(contentsOf: TestCatalog.photos[1])).vector)
+        #expect(
+            try vectors(db, model: Self.model)["cup"]
+                == Self.embedder.embed(Data(contentsOf: TestCatalog.photos[1])).vector)
         #expect(try EmbeddingFailure.list(database: db, model: Self.model).map(\.errorClass) == ["http_error"])
         // The server answers 304 to the stored Last-Modified: nothing is re-embedded.
         let nightly = try NightlyJob(job: EmbeddingJob(database: db, embedder: Self.embedder, options: options)).run()
@@ -180,9 +207,10 @@ import Testing
 
     func createdAt(_ db: Database) throws -> [String: Date] {
         try db.withConnection { c in
-            Dictionary(uniqueKeysWithValues: try c.query("SELECT item_id, created_at FROM embeddings").map {
-                (try $0.string("item_id"), try $0.date("created_at"))
-            })
+            Dictionary(
+                uniqueKeysWithValues: try c.query("SELECT item_id, created_at FROM embeddings").map {
+                    (try $0.string("item_id"), try $0.date("created_at"))
+                })
         }
     }
 }

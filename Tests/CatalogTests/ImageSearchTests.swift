@@ -1,6 +1,7 @@
 import Embedding
 import Foundation
 import Testing
+
 @testable import Catalog
 
 @Suite(.needsDatabase) struct ImageSearchTests {
@@ -12,7 +13,9 @@ import Testing
         _ = try CatalogImporter(database: db).run(path: catalog.csvURL.path)
         _ = try EmbeddingJob(database: db, embedder: TestCatalog.embedder).run()
         let search = ImageSearch(database: db, embedder: TestCatalog.embedder)
-        let query = try Data(contentsOf: TestCatalog.projectRoot.appendingPathComponent("Tests/EmbeddingTests/Fixtures/astronaut_query.jpg"))
+        let query = try Data(
+            contentsOf: TestCatalog.projectRoot.appendingPathComponent(
+                "Tests/EmbeddingTests/Fixtures/astronaut_query.jpg"))
         let results = try search.search(query, limit: 3)
         #expect(results.map(\.itemID).first == "item003")
         #expect(results.count == 3 && results[0].score > 0.8 && results[0].score > results[1].score)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Catalog
 
 @Suite(.needsDatabase) struct MigratorTests {
@@ -13,7 +14,8 @@ import Testing
         #expect(try recorded.map { try $0.int("version") } == migrator.migrations.map(\.version))
         #expect(try recorded.map { try $0.string("checksum") } == migrator.migrations.map(\.checksum))
         for table in ["items", "item_images", "embeddings", "view_events", "job_runs", "embedding_failures"] {
-            #expect(try c.query("SELECT to_regclass($1)::text AS t", [.text(table)]).first?.optionalString("t") == table)
+            #expect(
+                try c.query("SELECT to_regclass($1)::text AS t", [.text(table)]).first?.optionalString("t") == table)
         }
     }
 
@@ -22,7 +24,9 @@ import Testing
         let original = Migrator.Migration(version: 1, name: "one", sql: "CREATE TABLE a (x int);")
         try Migrator(migrations: [original]).apply(to: c)
         let edited = Migrator.Migration(version: 1, name: "one", sql: "CREATE TABLE a (x bigint);")
-        #expect(throws: Migrator.Failure.edited(version: 1, name: "one", applied: original.checksum, now: edited.checksum)) {
+        #expect(
+            throws: Migrator.Failure.edited(version: 1, name: "one", applied: original.checksum, now: edited.checksum)
+        ) {
             try Migrator(migrations: [edited]).apply(to: c)
         }
     }
@@ -38,7 +42,9 @@ import Testing
 
     @Test func unknownAppliedMigrationIsRefused() throws {
         let c = try PGConnection(url: TestDatabase.makeEmpty())
-        try Migrator(migrations: [.init(version: 1, name: "one", sql: "SELECT 1;"), .init(version: 2, name: "two", sql: "SELECT 2;")]).apply(to: c)
+        try Migrator(migrations: [
+            .init(version: 1, name: "one", sql: "SELECT 1;"), .init(version: 2, name: "two", sql: "SELECT 2;"),
+        ]).apply(to: c)
         #expect(throws: Migrator.Failure.unknownApplied(version: 2, name: "two")) {
             try Migrator(migrations: [.init(version: 1, name: "one", sql: "SELECT 1;")]).apply(to: c)
         }

@@ -1,6 +1,7 @@
 import Foundation
 import Ranking
 import Testing
+
 @testable import Catalog
 
 @Suite(.needsDatabase) struct NeighbourBuildTests {
@@ -34,7 +35,8 @@ import Testing
         #expect(best.id == "item006" && best.score > 0.9999)
         // A rebuild replaces the rows rather than adding to them.
         _ = try build.run()
-        #expect(try db.withConnection { try $0.query("SELECT count(*) AS n FROM image_neighbours").first!.int("n") } == 7)
+        #expect(
+            try db.withConnection { try $0.query("SELECT count(*) AS n FROM image_neighbours").first!.int("n") } == 7)
     }
 
     /// The incremental update after some vectors changed and an item arrived leaves exactly the
@@ -44,11 +46,13 @@ import Testing
         var state: UInt64 = 11
         func vector() -> [Float] {
             (0..<6).map { _ in
-                state = state &* 6364136223846793005 &+ 1442695040888963407
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
                 return Float((state >> 33) % 1000) / 1000
             }
         }
-        let items = (0..<40).map { ServiceCatalog.Item(id: String(format: "v%02d", $0), category: "c", vector: vector()) }
+        let items = (0..<40).map {
+            ServiceCatalog.Item(id: String(format: "v%02d", $0), category: "c", vector: vector())
+        }
         try ServiceCatalog.write(items, to: db)
         // No lists yet for the model (a new model): the update runs the full rebuild.
         var first = NeighbourUpdate(database: db, model: ServiceCatalog.model)
@@ -57,8 +61,11 @@ import Testing
         #expect(initial.full && initial.items == 40)
         var build = NeighbourBuild(database: db, model: ServiceCatalog.model)
         build.k = 4
-        try ServiceCatalog.write([.init(id: "v03", category: "c", vector: vector()), .init(id: "v17", category: "c", vector: vector()),
-                                  .init(id: "v40", category: "c", vector: vector())], to: db)
+        try ServiceCatalog.write(
+            [
+                .init(id: "v03", category: "c", vector: vector()), .init(id: "v17", category: "c", vector: vector()),
+                .init(id: "v40", category: "c", vector: vector()),
+            ], to: db)
         var update = NeighbourUpdate(database: db, model: ServiceCatalog.model)
         update.overlap = 0
         let summary = try update.run()
@@ -81,8 +88,12 @@ import Testing
 func storedLists(_ db: Database, model: String) throws -> [String: [(id: String, score: Float)]] {
     try db.withConnection { c in
         var lists: [String: [(id: String, score: Float)]] = [:]
-        for row in try c.query("SELECT item_id, neighbour_ids, scores FROM image_neighbours WHERE model = $1", [.text(model)]) {
-            lists[try row.string("item_id")] = Array(zip(try row.strings("neighbour_ids"), try VectorCodec.decode(row.bytes("scores")))).map { (id: $0.0, score: $0.1) }
+        for row in try c.query(
+            "SELECT item_id, neighbour_ids, scores FROM image_neighbours WHERE model = $1", [.text(model)])
+        {
+            lists[try row.string("item_id")] = Array(
+                zip(try row.strings("neighbour_ids"), try VectorCodec.decode(row.bytes("scores")))
+            ).map { (id: $0.0, score: $0.1) }
         }
         return lists
     }

@@ -1,15 +1,20 @@
 import Foundation
 import Testing
+
 @testable import Catalog
 
 @Suite(.needsDatabase) struct PostgresTests {
     @Test func valuesRoundTripInBinary() throws {
         let c = try PGConnection(url: TestDatabase.makeEmpty())
         let when = Date(timeIntervalSince1970: 1_764_000_000.123456)
-        let row = try #require(try c.query(
-            "SELECT $1::bool AS b, $2::int4 AS i, $3::int8 AS l, $4::float8 AS d, $5::text AS t, $6::bytea AS y, $7::timestamptz AS ts, $8::jsonb AS j, NULL::text AS n",
-            [.bool(true), .int32(-7), .int64(1 << 40), .float64(-0.1), .text("grüße \"quoted\" 'x'"), .bytea([0, 255, 1]), .timestamp(when), .jsonb("{\"a\": [1, 2]}"), ]
-        ).first)
+        let row = try #require(
+            try c.query(
+                "SELECT $1::bool AS b, $2::int4 AS i, $3::int8 AS l, $4::float8 AS d, $5::text AS t, $6::bytea AS y, $7::timestamptz AS ts, $8::jsonb AS j, NULL::text AS n",
+                [
+                    .bool(true), .int32(-7), .int64(1 << 40), .float64(-0.1), .text("grüße \"quoted\" 'x'"),
+                    .bytea([0, 255, 1]), .timestamp(when), .jsonb("{\"a\": [1, 2]}"),
+                ]
+            ).first)
         #expect(try row.bool("b") == true)
         #expect(try row.int("i") == -7)
         #expect(try row.int("l") == 1 << 40)
@@ -24,8 +29,11 @@ import Testing
     @Test func textArraysRoundTripInBinary() throws {
         let c = try PGConnection(url: TestDatabase.makeEmpty())
         let items = ["a", "grüße", "", "with,comma {brace}"]
-        let row = try #require(try c.query("SELECT $1::text[] AS a, $2::text[] AS e, cardinality($1::text[]) AS n",
-                                           [.textArray(items), .textArray([])]).first)
+        let row = try #require(
+            try c.query(
+                "SELECT $1::text[] AS a, $2::text[] AS e, cardinality($1::text[]) AS n",
+                [.textArray(items), .textArray([])]
+            ).first)
         #expect(try row.strings("a") == items)
         #expect(try row.strings("e") == [])
         #expect(try row.int("n") == 4)
@@ -73,7 +81,10 @@ import Testing
         try c.execute("CREATE TABLE v (id text, vec bytea, n int8, at timestamptz, note text)")
         let vectors: [[Float]] = (0..<500).map { i in (0..<1280).map { Float(sin(Double(i * 1280 + $0))) } }
         let rows: [[PGValue]] = vectors.enumerated().map { i, v in
-            [.text("item\(i)"), .bytea(VectorCodec.encode(v)), .int64(Int64(i)), .timestamp(Date()), i % 2 == 0 ? .null : .text("odd")]
+            [
+                .text("item\(i)"), .bytea(VectorCodec.encode(v)), .int64(Int64(i)), .timestamp(Date()),
+                i % 2 == 0 ? .null : .text("odd"),
+            ]
         }
         try c.copyIn(table: "v", columns: ["id", "vec", "n", "at", "note"], rows: rows)
         let back = try c.query("SELECT id, vec, n, note FROM v ORDER BY n")
@@ -89,11 +100,16 @@ import Testing
         try c.execute("CREATE TABLE v (id text, vec bytea, n int8, at timestamptz, note text)")
         let when = Date(timeIntervalSince1970: 1_764_000_000.5)
         let rows: [[PGValue]] = (0..<20_000).map { i in
-            [.text("item\(i)"), .bytea(VectorCodec.encode([Float(i), -1.5])), .int64(Int64(i)), .timestamp(when), i % 3 == 0 ? .null : .text("x")]
+            [
+                .text("item\(i)"), .bytea(VectorCodec.encode([Float(i), -1.5])), .int64(Int64(i)), .timestamp(when),
+                i % 3 == 0 ? .null : .text("x"),
+            ]
         }
         try c.copyIn(table: "v", columns: ["id", "vec", "n", "at", "note"], rows: rows)
         var seen = 0
-        try c.copyOut("SELECT id, vec, n, at, note FROM v ORDER BY n", columns: [.text, .bytea, .int8, .timestamptz, .text]) { row in
+        try c.copyOut(
+            "SELECT id, vec, n, at, note FROM v ORDER BY n", columns: [.text, .bytea, .int8, .timestamptz, .text]
+        ) { row in
             #expect(row[0] == .text("item\(seen)") && row[2] == .int64(Int64(seen)))
             #expect((try? VectorCodec.decode(row.bytes("c1"))) == [Float(seen), -1.5])
             #expect(row[3] == .timestamp(when) && row[4] == (seen % 3 == 0 ? .null : .text("x")))
@@ -112,7 +128,9 @@ import Testing
         let pid = try db.withConnection { try $0.query("SELECT pg_backend_pid() AS p").first!.int("p") }
         // Kill that backend from another connection, as a server restart would.
         try PGConnection(url: db.url).query("SELECT pg_terminate_backend($1)", [.int32(Int32(pid))])
-        let again = try db.withConnection(retryOnConnectionLoss: true) { try $0.query("SELECT pg_backend_pid() AS p").first!.int("p") }
+        let again = try db.withConnection(retryOnConnectionLoss: true) {
+            try $0.query("SELECT pg_backend_pid() AS p").first!.int("p")
+        }
         #expect(again != pid)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Catalog
 
 @Suite(.needsDatabase) struct SessionSimulatorTests {
@@ -17,7 +18,9 @@ import Testing
     }
 
     @Test func theSameSeedGivesTheSameSessionsAndAnotherSeedOthers() {
-        let a = simulate(seed: 3), b = simulate(seed: 3), c = simulate(seed: 4)
+        let a = simulate(seed: 3)
+        let b = simulate(seed: 3)
+        let c = simulate(seed: 4)
         #expect(a == b)
         #expect(a != c)
         #expect(a.count > 400 * 2)
@@ -30,7 +33,8 @@ import Testing
         #expect(sessions.count == 400)
         #expect(humans.count > 360)  // bots are a few percent
         // Most next views stay in the session's first category (intent + similar items), not 1/4 as at random.
-        var same = 0, total = 0
+        var same = 0
+        var total = 0
         for views in humans {
             let sorted = views.sorted { $0.viewedAt < $1.viewedAt }
             let first = Self.items.first { $0.id == sorted[0].itemID }!.category
@@ -48,7 +52,8 @@ import Testing
 
     @Test func theViewsCSVImportsAsARealLog() throws {
         let db = try TestDatabase.makeMigrated()
-        try ServiceCatalog.write(Self.items.map { ServiceCatalog.Item(id: $0.id, category: $0.category, vector: nil) }, to: db)
+        try ServiceCatalog.write(
+            Self.items.map { ServiceCatalog.Item(id: $0.id, category: $0.category, vector: nil) }, to: db)
         let events = simulate(seed: 6)
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("sim-\(UUID()).csv")
         defer { try? FileManager.default.removeItem(at: file) }

@@ -1,5 +1,7 @@
+import Embedding
 import Foundation
 import Testing
+
 @testable import Catalog
 
 /// A fresh, migrated database per test, on the throwaway PostgreSQL cluster that ops/test starts
@@ -10,7 +12,8 @@ enum TestDatabase {
 
     static var adminURL: String {
         guard let url = ProcessInfo.processInfo.environment["RECO_TEST_DATABASE_URL"], !url.isEmpty else {
-            fatalError("RECO_TEST_DATABASE_URL is not set: run the tests with ops/test, which starts a PostgreSQL cluster")
+            fatalError(
+                "RECO_TEST_DATABASE_URL is not set: run the tests with ops/test, which starts a PostgreSQL cluster")
         }
         return url
     }
@@ -37,17 +40,23 @@ enum TestDatabase {
 /// A catalog on disk for job tests: `count` items whose images are copies of the project's
 /// fixture photos, in a fresh folder, plus a CSV listing them.
 struct TestCatalog {
-    static let projectRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let photos = ["chelsea_cat.jpg", "coffee_cup.jpg", "rocket.jpg", "astronaut.jpg", "chelsea.png", "coffee.png"]
-        .map { projectRoot.appendingPathComponent("Tests/EmbeddingTests/Fixtures/\($0)") }
-    static let embedder: Embedder = Embedder(network: try! ModelStore(directory: projectRoot.appendingPathComponent("models")).load())
+    static let projectRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let photos = [
+        "chelsea_cat.jpg", "coffee_cup.jpg", "rocket.jpg", "astronaut.jpg", "chelsea.png", "coffee.png",
+    ]
+    .map { projectRoot.appendingPathComponent("Tests/EmbeddingTests/Fixtures/\($0)") }
+    static let embedder: Embedder = Embedder(
+        network: try! ModelStore(directory: projectRoot.appendingPathComponent("models")).load())
 
     let directory: URL
     let ids: [String]
 
     init(count: Int, extraRows: String = "") throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("reco-catalog-\(UUID().uuidString.prefix(8))")
-        try FileManager.default.createDirectory(at: directory.appendingPathComponent("img"), withIntermediateDirectories: true)
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "reco-catalog-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(
+            at: directory.appendingPathComponent("img"), withIntermediateDirectories: true)
         var csv = "id,title,category,image,in_stock\n"
         var ids: [String] = []
         for i in 0..<count {
@@ -67,7 +76,8 @@ struct TestCatalog {
 
     func imagePath(_ id: String) throws -> String {
         let dir = directory.appendingPathComponent("img")
-        let name = try #require(try FileManager.default.contentsOfDirectory(atPath: dir.path).first { $0.hasPrefix(id + ".") })
+        let name = try #require(
+            try FileManager.default.contentsOfDirectory(atPath: dir.path).first { $0.hasPrefix(id + ".") })
         return dir.appendingPathComponent(name).path
     }
 }
@@ -76,7 +86,8 @@ extension Trait where Self == ConditionTrait {
     /// Every suite of this target talks to PostgreSQL: `swift test` alone skips them with this
     /// message, and ops/test (which starts a cluster) runs them.
     static var needsDatabase: Self {
-        .enabled(if: TestDatabase.isConfigured, "RECO_TEST_DATABASE_URL is not set: ops/test starts a PostgreSQL cluster")
+        .enabled(
+            if: TestDatabase.isConfigured, "RECO_TEST_DATABASE_URL is not set: ops/test starts a PostgreSQL cluster")
     }
 }
 
@@ -91,10 +102,10 @@ func temporaryFile(_ bytes: Data, named name: String) throws -> String {
 
 func vectors(_ db: Database, model: String) throws -> [String: [Float]] {
     try db.withConnection { c in
-        Dictionary(uniqueKeysWithValues: try c.query("SELECT item_id, vector FROM embeddings WHERE model = $1", [.text(model)]).map {
-            (try $0.string("item_id"), try VectorCodec.decode($0.bytes("vector")))
-        })
+        Dictionary(
+            uniqueKeysWithValues: try c.query("SELECT item_id, vector FROM embeddings WHERE model = $1", [.text(model)])
+                .map {
+                    (try $0.string("item_id"), try VectorCodec.decode($0.bytes("vector")))
+                })
     }
 }
-
-import Embedding

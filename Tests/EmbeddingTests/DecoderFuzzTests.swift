@@ -1,12 +1,15 @@
 import Foundation
 import Testing
+
 @testable import Embedding
 
 /// Mutated JPEG and PNG files, made from the fixtures with a seeded generator: every one decodes
 /// or fails with an `ImageError`, and none crashes the process (a trap would end the test run).
 @Suite struct DecoderFuzzTests {
-    static let sources = ["chelsea_cat.jpg", "grey.jpg", "cmyk.jpg", "orientation6.jpg", "palette.png", "rgba.png",
-                          "rgb16.png", "grey.png"]
+    static let sources = [
+        "chelsea_cat.jpg", "grey.jpg", "cmyk.jpg", "orientation6.jpg", "palette.png", "rgba.png",
+        "rgb16.png", "grey.png",
+    ]
 
     /// Bit flips, overwritten runs, truncation and duplicated chunks, a few per file.
     static func mutate(_ bytes: [UInt8], seed: UInt64) -> [UInt8] {
@@ -18,7 +21,9 @@ import Testing
             switch rng.next() % 4 {
             case 0: out[at] ^= UInt8(1 << (rng.next() % 8))
             case 1:
-                for i in at..<min(out.count, at + Int(rng.next() % 64)) { out[i] = UInt8(truncatingIfNeeded: rng.next()) }
+                for i in at..<min(out.count, at + Int(rng.next() % 64)) {
+                    out[i] = UInt8(truncatingIfNeeded: rng.next())
+                }
             case 2: out.removeSubrange(at...)
             default:
                 let end = min(out.count, at + Int(rng.next() % 512))
@@ -31,7 +36,8 @@ import Testing
     @Test(arguments: sources)
     func mutatedFilesDecodeOrFailCleanly(_ name: String) throws {
         let original = [UInt8](try Fixtures.data(name))
-        var decoded = 0, refused = 0
+        var decoded = 0
+        var refused = 0
         for seed in 0..<40 as Range<UInt64> {
             let bytes = Self.mutate(original, seed: seed &* 7919 &+ UInt64(name.utf8.count))
             do {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Embedding
 
 /// Colour of the pixel at (x, y) of a decoded image.
@@ -13,7 +14,9 @@ private func near(_ a: (Int, Int, Int), _ b: (Int, Int, Int), tolerance: Int = 2
 }
 
 /// The fixtures' upright picture: red, green / blue, white quadrants, 48×32.
-private func expectQuadrants(_ image: RGBImage, _ label: String, bottomHalf: ((Int, Int, Int), (Int, Int, Int)) = ((0, 0, 255), (255, 255, 255))) {
+private func expectQuadrants(
+    _ image: RGBImage, _ label: String, bottomHalf: ((Int, Int, Int), (Int, Int, Int)) = ((0, 0, 255), (255, 255, 255))
+) {
     #expect(image.width == 48 && image.height == 32, "\(label): \(image.width)×\(image.height)")
     #expect(near(pixel(image, 8, 8), (255, 0, 0)), "\(label) top-left \(pixel(image, 8, 8))")
     #expect(near(pixel(image, 40, 8), (0, 255, 0)), "\(label) top-right \(pixel(image, 40, 8))")
@@ -64,7 +67,9 @@ private func expectQuadrants(_ image: RGBImage, _ label: String, bottomHalf: ((I
 
     @Test func otherFormatsAreNamed() throws {
         #expect(throws: ImageError.unsupportedFormat("GIF")) { try ImageDecoder.decode(Fixtures.data("quadrants.gif")) }
-        #expect(throws: ImageError.unsupportedFormat("WebP")) { try ImageDecoder.decode(Data("RIFF\0\0\0\0WEBPVP8 ".utf8)) }
+        #expect(throws: ImageError.unsupportedFormat("WebP")) {
+            try ImageDecoder.decode(Data("RIFF\0\0\0\0WEBPVP8 ".utf8))
+        }
     }
 
     @Test(arguments: ["chelsea_cat.jpg", "chelsea.png"])
@@ -80,7 +85,10 @@ private func expectQuadrants(_ image: RGBImage, _ label: String, bottomHalf: ((I
     @Test func garbageScanDataIsCorrupt() throws {
         var bytes = [UInt8](try Fixtures.data("chelsea_cat.jpg"))
         // Overwrite the middle of the entropy-coded data with marker-like junk.
-        for i in stride(from: bytes.count / 2, to: bytes.count / 2 + 400, by: 2) { bytes[i] = 0xFF; bytes[i + 1] = 0xD0 + UInt8(i % 3) }
+        for i in stride(from: bytes.count / 2, to: bytes.count / 2 + 400, by: 2) {
+            bytes[i] = 0xFF
+            bytes[i + 1] = 0xD0 + UInt8(i % 3)
+        }
         let error = decodeError(Data(bytes))
         #expect(error?.code == "corrupt", "\(String(describing: error))")
     }
@@ -112,7 +120,8 @@ private func expectQuadrants(_ image: RGBImage, _ label: String, bottomHalf: ((I
         #expect(f.num == 1 && f.denom == 4)  // 480×270; 1/8 would be 240×135
         let none = JPEGDecoder.scalingFactor(width: 451, height: 300, minimum: minimum)
         #expect(none.num == 1 && none.denom == 1)
-        let image = try ImageDecoder.decode(Fixtures.data("rocket.jpg"), options: DecodeOptions(minimumSize: .init(shortSide: 200, longSide: 200)))
+        let image = try ImageDecoder.decode(
+            Fixtures.data("rocket.jpg"), options: DecodeOptions(minimumSize: .init(shortSide: 200, longSide: 200)))
         #expect(image.width == 320 && image.height == 214)  // 640×427 at 1/2
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Embedding
 
 @Suite struct NetworkTests {
@@ -12,12 +13,16 @@ import Testing
 
     @Test func syntheticInputMatchesGoldenFeaturesAndLogits() throws {
         let net = Fixtures.network
-        let (features, logits) = try net.forward([Fixtures.syntheticGradient], workspace: net.makeWorkspace(), logits: true)
+        let (features, logits) = try net.forward(
+            [Fixtures.syntheticGradient], workspace: net.makeWorkspace(), logits: true)
         let goldenFeatures = try Fixtures.floats("synthetic_gradient.features.f32")
         let goldenLogits = try Fixtures.floats("synthetic_gradient.logits.f32")
         #expect(features[0].count == 1280)
-        let fd = maxAbsDiff(features[0], goldenFeatures), ld = maxAbsDiff(logits![0], goldenLogits)
-        print("synthetic_gradient: features max|diff| \(fd), cosine \(cosine(features[0], goldenFeatures)); logits max|diff| \(ld)")
+        let fd = maxAbsDiff(features[0], goldenFeatures)
+        let ld = maxAbsDiff(logits![0], goldenLogits)
+        print(
+            "synthetic_gradient: features max|diff| \(fd), cosine \(cosine(features[0], goldenFeatures)); logits max|diff| \(ld)"
+        )
         #expect(fd <= 1e-4)
         #expect(ld <= 1e-4)
         #expect(cosine(features[0], goldenFeatures) >= 0.99999)
@@ -48,7 +53,9 @@ import Testing
 
     @Test func wrongInputSizeIsRefused() throws {
         let net = Fixtures.network
-        #expect(throws: ModelError.self) { try net.forward([[UInt8](repeating: 0, count: 10)], workspace: net.makeWorkspace()) }
+        #expect(throws: ModelError.self) {
+            try net.forward([[UInt8](repeating: 0, count: 10)], workspace: net.makeWorkspace())
+        }
     }
 
     @Test func blockTableParses() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import Embedding
 
 /// The whole pipeline (decode → resize → network) against the reference implementation's outputs.
@@ -10,8 +11,14 @@ import Testing
     }
 
     @Test(arguments: [
-        ("chelsea.png", ResizeMode.squash, "chelsea_plain", "af5cb2be868c96c133dfc743993405898ddecaa6388c3f14601c385f94d89717"),
-        ("coffee.png", ResizeMode.crop, "coffee_crop", "1b5b9258e1d6525135155152d2d601179c28371711301ee15dfedf05aeb4e6cc"),
+        (
+            "chelsea.png", ResizeMode.squash, "chelsea_plain",
+            "af5cb2be868c96c133dfc743993405898ddecaa6388c3f14601c385f94d89717"
+        ),
+        (
+            "coffee.png", ResizeMode.crop, "coffee_crop",
+            "1b5b9258e1d6525135155152d2d601179c28371711301ee15dfedf05aeb4e6cc"
+        ),
     ])
     func photosMatchGoldenVectors(file: String, mode: ResizeMode, golden: String, inputSHA256: String) throws {
         let embedder = try #require(Self.embedders[mode])
@@ -22,7 +29,9 @@ import Testing
         let features = try Fixtures.floats("\(golden).features.f32")
         let logits = try Fixtures.floats("\(golden).logits.f32")
         let c = cosine(embedding.feature, features)
-        print("\(golden): feature cosine \(c), max|diff| \(maxAbsDiff(embedding.feature, features)), logits max|diff| \(maxAbsDiff(embedding.logits!, logits))")
+        print(
+            "\(golden): feature cosine \(c), max|diff| \(maxAbsDiff(embedding.feature, features)), logits max|diff| \(maxAbsDiff(embedding.logits!, logits))"
+        )
         #expect(c >= 0.98)
         #expect(maxAbsDiff(embedding.feature, features) <= 1e-4)
     }

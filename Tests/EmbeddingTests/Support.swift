@@ -1,5 +1,7 @@
+import Crypto
 import Foundation
 import Testing
+
 @testable import Embedding
 
 /// Test fixtures (copied from the project's reference material; see Fixtures/manifest.json) and the
@@ -14,11 +16,14 @@ enum Fixtures {
     static func floats(_ name: String) throws -> [Float] {
         let bytes = try data(name)
         return bytes.withUnsafeBytes { raw in
-            (0..<(bytes.count / 4)).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
+            (0..<(bytes.count / 4)).map {
+                Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self)))
+            }
         }
     }
 
-    static let projectRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let projectRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
     static let modelStore = ModelStore(directory: projectRoot.appendingPathComponent("models"))
     static let network: EfficientNetLite = try! modelStore.load()
 
@@ -38,7 +43,9 @@ enum Fixtures {
 }
 
 func cosine(_ a: [Float], _ b: [Float]) -> Double {
-    var dot = 0.0, na = 0.0, nb = 0.0
+    var dot = 0.0
+    var na = 0.0
+    var nb = 0.0
     for i in a.indices {
         dot += Double(a[i]) * Double(b[i])
         na += Double(a[i]) * Double(a[i])
@@ -50,8 +57,6 @@ func cosine(_ a: [Float], _ b: [Float]) -> Double {
 func maxAbsDiff(_ a: [Float], _ b: [Float]) -> Float {
     zip(a, b).map { abs($0 - $1) }.max() ?? 0
 }
-
-import Crypto
 
 func sha256Hex(_ bytes: [UInt8]) -> String {
     SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Ranking
 
 @Suite struct BlendTests {
@@ -7,7 +8,9 @@ import Testing
 
     @Test func blendsWithConfidence() {
         // n = 20, k = 20 → c = 0.5; w = 0.5. B: 0.45; C: 0.4 + 0.25·1 = 0.65; D: 0.25·0.5 = 0.125.
-        let r = Blender.blend(item: "A", image: image, coview: coview, evidence: 20, config: BlendConfig(imageWeight: 0.5, confidenceK: 20, pairK: 0))
+        let r = Blender.blend(
+            item: "A", image: image, coview: coview, evidence: 20,
+            config: BlendConfig(imageWeight: 0.5, confidenceK: 20, pairK: 0))
         #expect(r.map(\.id) == ["C", "B", "D"])
         #expect(abs(r[0].score - 0.65) < 1e-6 && abs(r[1].score - 0.45) < 1e-6 && abs(r[2].score - 0.125) < 1e-9)
         #expect(r[0].coviewScore == 1 && r[0].coviewSessions == 5 && abs(r[0].imageScore! - 0.8) < 1e-6)
@@ -18,25 +21,31 @@ import Testing
     /// A co-view pair resting on few sessions is shrunk by s / (s + k): with k = 10, C (5 sessions,
     /// co-view 1) contributes 0.25·(5/15) ≈ 0.083 and no longer outranks B's image 0.45.
     @Test func thinPairsAreShrunk() {
-        let r = Blender.blend(item: "A", image: image, coview: coview, evidence: 20,
-                              config: BlendConfig(imageWeight: 0.5, confidenceK: 20, pairK: 10))
+        let r = Blender.blend(
+            item: "A", image: image, coview: coview, evidence: 20,
+            config: BlendConfig(imageWeight: 0.5, confidenceK: 20, pairK: 10))
         #expect(r.map(\.id) == ["C", "B", "D"])  // C 0.483 (0.65 without the shrink), B 0.45
         #expect(abs(r.first { $0.id == "C" }!.score - (0.4 + 0.25 * 5 / 15)) < 1e-6)
         #expect(abs(r.first { $0.id == "D" }!.score - 0.25 * 0.5 * 3 / 13) < 1e-9)
         #expect(abs(r.first { $0.id == "C" }!.coviewShrink - 1.0 / 3.0) < 1e-12)
         #expect(r.first { $0.id == "B" }!.coviewShrink == 1)
-        let strong = Blender.blend(item: "A", image: [("B", 0.9)], coview: [("E", 1, 3)], evidence: 1_000,
-                                   config: BlendConfig(imageWeight: 0.5, confidenceK: 20, pairK: 10))
+        let strong = Blender.blend(
+            item: "A", image: [("B", 0.9)], coview: [("E", 1, 3)], evidence: 1_000,
+            config: BlendConfig(imageWeight: 0.5, confidenceK: 20, pairK: 10))
         #expect(strong.map(\.id) == ["B", "E"])  // 0.45 against 0.5·0.98·1·(3/13) ≈ 0.11
     }
 
     @Test func littleEvidenceLeansOnTheImage() {
-        let r = Blender.blend(item: "A", image: image, coview: coview, evidence: 0, config: BlendConfig(imageWeight: 0.5, confidenceK: 20, pairK: 0))
+        let r = Blender.blend(
+            item: "A", image: image, coview: coview, evidence: 0,
+            config: BlendConfig(imageWeight: 0.5, confidenceK: 20, pairK: 0))
         #expect(r.map(\.id) == ["B", "C", "D"])  // 0.45, 0.40, 0
     }
 
     @Test func imageWeightIsOverridable() {
-        let r = Blender.blend(item: "A", image: image, coview: coview, evidence: 1_000_000, config: BlendConfig(imageWeight: 0, confidenceK: 20, pairK: 0))
+        let r = Blender.blend(
+            item: "A", image: image, coview: coview, evidence: 1_000_000,
+            config: BlendConfig(imageWeight: 0, confidenceK: 20, pairK: 0))
         #expect(r.map(\.id) == ["C", "D", "B"])
     }
 
@@ -51,8 +60,12 @@ import Testing
     }
 
     func results(_ ids: [String]) -> [BlendedResult<String>] {
-        ids.enumerated().map { BlendedResult(id: $1, score: 1 - Double($0) * 0.1, imageScore: nil, coviewScore: nil, coviewSessions: 0, coviewShrink: 1,
-                                                  fallback: false) }
+        ids.enumerated().map {
+            BlendedResult(
+                id: $1, score: 1 - Double($0) * 0.1, imageScore: nil, coviewScore: nil, coviewSessions: 0,
+                coviewShrink: 1,
+                fallback: false)
+        }
     }
 
     let facts: [String: ItemFacts] = [
@@ -67,7 +80,8 @@ import Testing
 
     @Test func everyFilter() {
         let all = results(["A", "B", "C", "D", "E", "F", "G", "Z"])
-        func run(_ f: ResultFilter<String>, cosine: @escaping (String, String) -> Float? = { _, _ in nil }) -> [String] {
+        func run(_ f: ResultFilter<String>, cosine: @escaping (String, String) -> Float? = { _, _ in nil }) -> [String]
+        {
             ResultFiltering.apply(all, item: "A", filter: f, facts: { facts[$0] }, imageCosine: cosine).map(\.id)
         }
         // Default: not itself, not unknown (Z), not inactive (E), in stock only (D), same image bytes (F after B).

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Ranking
 
 /// Hand-checked: sessions {1,2,3}, {1,2}, {2,3}, {1,4}, all at `now` (weight 1).
@@ -71,7 +72,10 @@ import Testing
         #expect(n[2]?.map(\.item) == [3, 1])  // cosine 0.816 > 0.667
         #expect(n[2]?.map(\.sessions) == [2, 2])
         #expect(n[4] == nil)
-        let loose = Self.counts { $0.minSupport = 1; $0.topM = 2 }.neighbours()
+        let loose = Self.counts {
+            $0.minSupport = 1
+            $0.topM = 2
+        }.neighbours()
         #expect(loose[1]?.map(\.item) == [2, 4])  // 0.667, 0.577 > 0.408 (item 3)
     }
 
@@ -92,7 +96,8 @@ import Testing
     /// A session that grew, removed as it was and added as it is, leaves what counting it
     /// once as it is would.
     @Test func removingAndReAddingASessionEqualsCountingItOnce() {
-        let t0 = CoViewTests.now, t1 = t0.addingTimeInterval(600)
+        let t0 = CoViewTests.now
+        let t1 = t0.addingTimeInterval(600)
         var grown = CoViewCounts(asOf: t1)
         grown.add(session: [1, 2], lastViewedAt: t0)
         grown.add(session: [1, 2, 3], lastViewedAt: t1)

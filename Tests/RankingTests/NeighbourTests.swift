@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Ranking
 
 @Suite struct NeighbourTests {
@@ -9,7 +10,7 @@ import Testing
         for i in 0..<n {
             var norm: Float = 0
             for j in 0..<d {
-                state = state &* 6364136223846793005 &+ 1442695040888963407
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
                 let v = Float(Int64(bitPattern: state >> 11) % 2000) / 1000 - 1
                 values[i * d + j] = v
                 norm += v * v
@@ -60,7 +61,9 @@ import Testing
 
     @Test func topKKeepsTheBestDeterministically() {
         var t = TopK(k: 3)
-        for (s, i) in [(0.1, 1), (0.5, 2), (0.5, 3), (0.9, 4), (0.5, 0), (0.2, 5)] as [(Float, Int32)] { t.insert(s, i) }
+        for (s, i) in [(0.1, 1), (0.5, 2), (0.5, 3), (0.9, 4), (0.5, 0), (0.2, 5)] as [(Float, Int32)] {
+            t.insert(s, i)
+        }
         #expect(t.sorted().map(\.index) == [4, 0, 2])
     }
 }
@@ -70,7 +73,9 @@ import Testing
     /// equal a full rebuild of the new matrix.
     @Test(arguments: [(0, 3), (5, 0), (4, 4), (40, 10)])
     func incrementalEqualsFullRebuild(changedCount: Int, added: Int) {
-        let n = 160, d = 16, k = 8
+        let n = 160
+        let d = 16
+        let k = 8
         let before = NeighbourTests.vectors(n, d, seed: 3)
         let old = ExactNeighbours.compute(before, k: k)
         let fresh = NeighbourTests.vectors(changedCount + added, d, seed: 99)
@@ -81,7 +86,8 @@ import Testing
         }
         for i in changedCount..<(changedCount + added) { values += fresh.row(i) }
         let after = VectorMatrix(dims: d, values: values)
-        let changed = Set(stride(from: 7, to: 7 + 3 * changedCount, by: 3).map(Int32.init) + (n..<(n + added)).map(Int32.init))
+        let changed = Set(
+            stride(from: 7, to: 7 + 3 * changedCount, by: 3).map(Int32.init) + (n..<(n + added)).map(Int32.init))
         let lists = old + Array(repeating: [], count: added)
         let updates = IncrementalNeighbours.update(after, changed: changed, lists: lists, k: k, workers: 2)
         let merged = lists.indices.map { updates[Int32($0)] ?? lists[$0] }
@@ -110,7 +116,10 @@ import Testing
     /// and recall grows with probes.
     @Test func recallGrowsWithProbes() {
         var state: UInt64 = 3
-        func noise() -> Float { state = state &* 6364136223846793005 &+ 1442695040888963407; return Float(Int64(bitPattern: state >> 11) % 2000) / 1000 - 1 }
+        func noise() -> Float {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Float(Int64(bitPattern: state >> 11) % 2000) / 1000 - 1
+        }
         let centres = (0..<20).map { _ in (0..<16).map { _ in noise() } }
         var values: [Float] = []
         for i in 0..<2000 {
@@ -121,7 +130,9 @@ import Testing
         let m = VectorMatrix(dims: 16, values: values)
         let exact = ExactNeighbours.compute(m, k: 20)
         let recalls = [1, 4, 12].map { probes in
-            ApproximateNeighbours.recall(ApproximateNeighbours.compute(m, k: 20, parameters: .init(lists: 40, probes: probes)), exact: exact, at: 20)
+            ApproximateNeighbours.recall(
+                ApproximateNeighbours.compute(m, k: 20, parameters: .init(lists: 40, probes: probes)), exact: exact,
+                at: 20)
         }
         #expect(recalls[0] < recalls[1] && recalls[1] <= recalls[2])
         #expect(recalls[2] >= 0.95)
@@ -166,8 +177,10 @@ import Testing
         let worst = (0..<m.count).map { i in abs(approximate[i] - zip(m.row(i), query).map(*).reduce(0, +)) }.max()!
         #expect(worst < 0.01, "int8 score error \(worst)")
         // A width that is not a multiple of the kernel's 16 lanes exercises its tail loop.
-        let odd = NeighbourTests.vectors(500, 100, seed: 5), oddQuery = Array(NeighbourTests.vectors(1, 100, seed: 6).row(0))
-        #expect(VectorSearch.top(oddQuery, in: odd, quantized: QuantizedVectors(odd), k: 10).map(\.index)
+        let odd = NeighbourTests.vectors(500, 100, seed: 5)
+        let oddQuery = Array(NeighbourTests.vectors(1, 100, seed: 6).row(0))
+        #expect(
+            VectorSearch.top(oddQuery, in: odd, quantized: QuantizedVectors(odd), k: 10).map(\.index)
                 == VectorSearch.top(oddQuery, in: odd, k: 10).map(\.index))
     }
 }
@@ -200,10 +213,14 @@ import Testing
 
         // Through the serving catalog: an index from 1 vector on; a filter accepting 5 rows of
         // 4,000 (likely outside the nearest cells) still gets all 5: probing goes on until enough pass.
-        let items = (0..<4000).map { ServingCatalog.Item(id: "i\($0)", facts: ItemFacts(category: $0 % 800 == 0 ? "rare" : "common")) }
-        let catalog = ServingCatalog(model: "m", items: items, imageNeighbours: [], coviewNeighbours: [], evidence: [],
-                                     vectors: (m, (0..<4000).map(Int32.init)), searchIndexAbove: 1)
-        let rare = catalog.search(Array(m.row(1)), filter: ResultFilter(category: .named("rare"), inStockOnly: false), limit: 10)
+        let items = (0..<4000).map {
+            ServingCatalog.Item(id: "i\($0)", facts: ItemFacts(category: $0 % 800 == 0 ? "rare" : "common"))
+        }
+        let catalog = ServingCatalog(
+            model: "m", items: items, imageNeighbours: [], coviewNeighbours: [], evidence: [],
+            vectors: (m, (0..<4000).map(Int32.init)), searchIndexAbove: 1)
+        let rare = catalog.search(
+            Array(m.row(1)), filter: ResultFilter(category: .named("rare"), inStockOnly: false), limit: 10)
         #expect(Set(rare.map(\.index)) == [0, 800, 1600, 2400, 3200])
         #expect(catalog.search(Array(m.row(1)), filter: ResultFilter(inStockOnly: false), limit: 10).first?.index == 1)
     }
@@ -212,16 +229,19 @@ import Testing
     /// ranked, and the page is still full.
     @Test func searchCollapsesIdenticalImages() {
         let rows: [[Float]] = [[1, 0, 0], [1, 0, 0], [1, 0, 0], [0.9, 0.1, 0], [0.8, 0.2, 0], [0, 1, 0]]
-        let m = VectorMatrix(dims: 3, values: rows.flatMap { row in
-            let norm = row.map { $0 * $0 }.reduce(0, +).squareRoot()
-            return row.map { $0 / norm }
-        })
+        let m = VectorMatrix(
+            dims: 3,
+            values: rows.flatMap { row in
+                let norm = row.map { $0 * $0 }.reduce(0, +).squareRoot()
+                return row.map { $0 / norm }
+            })
         let same: [UInt8] = [1, 2, 3]
         let items = (0..<6).map { i in
             ServingCatalog.Item(id: "i\(i)", facts: ItemFacts(category: "c", imageHash: i < 3 ? same : [UInt8(10 + i)]))
         }
-        let catalog = ServingCatalog(model: "m", items: items, imageNeighbours: [], coviewNeighbours: [], evidence: [],
-                                     vectors: (m, (0..<6).map(Int32.init)))
+        let catalog = ServingCatalog(
+            model: "m", items: items, imageNeighbours: [], coviewNeighbours: [], evidence: [],
+            vectors: (m, (0..<6).map(Int32.init)))
         let found = catalog.search([1, 0, 0], filter: ResultFilter(inStockOnly: false), limit: 3)
         #expect(found.map(\.index) == [0, 3, 4])
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Ranking
 
 @Suite struct OfflineMetricsTests {
@@ -12,7 +13,10 @@ import Testing
 
     @Test func hitRateMRRAndCoverageByHand() {
         var asked: [Int32] = []
-        let at2 = OfflineMetrics.score(pairs, k: 2, catalogSize: 10) { asked.append($0); return lists[$0]! }
+        let at2 = OfflineMetrics.score(pairs, k: 2, catalogSize: 10) {
+            asked.append($0)
+            return lists[$0]!
+        }
         // 1→2 at rank 1, 2→3 at rank 2, 2→4 at rank 1: all hit; MRR (1 + 1/2 + 1) / 3.
         #expect(at2.hitRate == 1)
         #expect(abs(at2.mrr - 2.5 / 3) < 1e-12)
@@ -27,7 +31,8 @@ import Testing
 
     @Test func categoryPrecisionByHand() {
         // 0 (a): [1 a, 2 b] → 1/2; 1 (a): [0 a] → 1; 2 (b): [0 a, 1 a] → 0; 3 (no category) skipped.
-        let p = OfflineMetrics.categoryPrecision(neighbours: [[1, 2], [0], [0, 1], [0]], categories: ["a", "a", "b", nil], k: 10)
+        let p = OfflineMetrics.categoryPrecision(
+            neighbours: [[1, 2], [0], [0, 1], [0]], categories: ["a", "a", "b", nil], k: 10)
         #expect(p == 0.5)
         #expect(OfflineMetrics.categoryPrecision(neighbours: [[]], categories: ["a"], k: 10) == nil)
     }

@@ -17,7 +17,9 @@ public final class Database: Sendable {
     }
 
     /// The same database with other timeouts (and a pool of its own).
-    public func with(timeouts: DatabaseTimeouts) -> Database { Database(url: url, timeouts: timeouts, maxIdle: maxIdle) }
+    public func with(timeouts: DatabaseTimeouts) -> Database {
+        Database(url: url, timeouts: timeouts, maxIdle: maxIdle)
+    }
 
     /// Runs `body` with a connection. With `retryOnConnectionLoss`, a body that failed because the
     /// connection broke runs once more on a new connection (only for idempotent work).
@@ -58,7 +60,10 @@ public final class Database: Sendable {
     /// `DATABASE_URL` if set, else the project's local cluster (ops/pg) as its URL file says.
     public static func defaultURL(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         if let url = environment["DATABASE_URL"], !url.isEmpty { return url }
-        let dir = URL(fileURLWithPath: environment["RECO_PG_DIR"] ?? ".data/pg", relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL.path
+        let dir = URL(
+            fileURLWithPath: environment["RECO_PG_DIR"] ?? ".data/pg",
+            relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        ).standardizedFileURL.path
         let port = environment["RECO_PG_PORT"] ?? "54329"
         return "postgresql://reco@/reco?host=\(dir)/socket&port=\(port)"
     }

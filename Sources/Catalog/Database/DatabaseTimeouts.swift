@@ -26,7 +26,8 @@ public struct DatabaseTimeouts: Sendable, Equatable {
     /// in seconds overrides it).
     public static var job: DatabaseTimeouts {
         let seconds = ProcessInfo.processInfo.environment["RECO_STATEMENT_TIMEOUT"].flatMap(Double.init) ?? 3600
-        return DatabaseTimeouts(connect: .seconds(10), statement: .milliseconds(Int64(seconds * 1000)), grace: .seconds(15))
+        return DatabaseTimeouts(
+            connect: .seconds(10), statement: .milliseconds(Int64(seconds * 1000)), grace: .seconds(15))
     }
 
     var connectSeconds: Int { max(2, Int((connect / .seconds(1)).rounded(.up))) }
@@ -83,7 +84,8 @@ final class CallWatchdog: Sendable {
         watches.withLock { all in
             for watch in all.values {
                 let deadline = watch.deadline.load(ordering: .acquiring)
-                guard deadline != 0, now > deadline, !watch.fired.exchange(true, ordering: .acquiringAndReleasing) else {
+                guard deadline != 0, now > deadline, !watch.fired.exchange(true, ordering: .acquiringAndReleasing)
+                else {
                     continue
                 }
                 watch.abort()

@@ -50,7 +50,8 @@ public final class PGConnection: @unchecked Sendable {
         } catch {
             if watch.fired.load(ordering: .acquiring) {
                 let seconds = (timeouts.statement + timeouts.grace) / .seconds(1)
-                throw PostgresError(.connection, "no answer from PostgreSQL within \(Int(seconds.rounded())) s (timed out)")
+                throw PostgresError(
+                    .connection, "no answer from PostgreSQL within \(Int(seconds.rounded())) s (timed out)")
             }
             throw error
         }
@@ -173,7 +174,9 @@ public final class PGConnection: @unchecked Sendable {
 
     private func putCopyData(_ buffer: inout [UInt8]) throws {
         let ok = buffer.withUnsafeBufferPointer { p in
-            p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: p.count) { PQputCopyData(handle, $0, Int32(p.count)) }
+            p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: p.count) {
+                PQputCopyData(handle, $0, Int32(p.count))
+            }
         }
         guard ok == 1 else { throw connectionError() }
         buffer.removeAll(keepingCapacity: true)
@@ -181,12 +184,16 @@ public final class PGConnection: @unchecked Sendable {
 
     // MARK: - libpq plumbing
 
-    private func withResult<T>(_ sql: String, _ params: [PGValue], prepare: Bool, _ read: (OpaquePointer) throws -> T) throws -> T {
+    private func withResult<T>(_ sql: String, _ params: [PGValue], prepare: Bool, _ read: (OpaquePointer) throws -> T)
+        throws -> T
+    {
         try guarded { try unguardedResult(sql, params, prepare: prepare, read) }
     }
 
-    private func unguardedResult<T>(_ sql: String, _ params: [PGValue], prepare: Bool,
-                                    _ read: (OpaquePointer) throws -> T) throws -> T {
+    private func unguardedResult<T>(
+        _ sql: String, _ params: [PGValue], prepare: Bool,
+        _ read: (OpaquePointer) throws -> T
+    ) throws -> T {
         let encoded = params.map(\.binary)
         let types = params.map(\.oid)
         let lengths = encoded.map { Int32($0?.count ?? 0) }
@@ -197,7 +204,9 @@ public final class PGConnection: @unchecked Sendable {
                 name = existing
             } else {
                 let fresh = "reco_\(prepared.count + 1)"
-                guard let result = PQprepare(handle, fresh, sql, Int32(params.count), types) else { throw connectionError() }
+                guard let result = PQprepare(handle, fresh, sql, Int32(params.count), types) else {
+                    throw connectionError()
+                }
                 defer { PQclear(result) }
                 try check(result)
                 prepared[sql] = fresh
@@ -221,9 +230,14 @@ public final class PGConnection: @unchecked Sendable {
         var storage: [UnsafeMutablePointer<CChar>?] = []
         defer { storage.forEach { $0?.deallocate() } }
         for value in values {
-            guard let value else { storage.append(nil); continue }
+            guard let value else {
+                storage.append(nil)
+                continue
+            }
             let p = UnsafeMutablePointer<CChar>.allocate(capacity: max(value.count, 1))
-            value.withUnsafeBytes { src in UnsafeMutableRawBufferPointer(start: p, count: value.count).copyMemory(from: src) }
+            value.withUnsafeBytes { src in
+                UnsafeMutableRawBufferPointer(start: p, count: value.count).copyMemory(from: src)
+            }
             storage.append(p)
         }
         return body(storage.map { $0.map { UnsafePointer($0) } })
@@ -246,16 +260,19 @@ public final class PGConnection: @unchecked Sendable {
     }
 
     private static func rows(of result: OpaquePointer) throws -> [PGRow] {
-        let count = Int(PQntuples(result)), fields = Int(PQnfields(result))
+        let count = Int(PQntuples(result))
+        let fields = Int(PQnfields(result))
         let names = (0..<fields).map { String(cString: PQfname(result, Int32($0))) }
         let types = (0..<fields).map { PQftype(result, Int32($0)) }
         return try (0..<count).map { r in
-            PGRow(columns: names, values: try (0..<fields).map { f in
-                if PQgetisnull(result, Int32(r), Int32(f)) == 1 { return .null }
-                let length = Int(PQgetlength(result, Int32(r), Int32(f)))
-                let bytes = UnsafeRawBufferPointer(start: PQgetvalue(result, Int32(r), Int32(f)), count: length)
-                return try PGValue.decode(oid: types[f], bytes: bytes)
-            })
+            PGRow(
+                columns: names,
+                values: try (0..<fields).map { f in
+                    if PQgetisnull(result, Int32(r), Int32(f)) == 1 { return .null }
+                    let length = Int(PQgetlength(result, Int32(r), Int32(f)))
+                    let bytes = UnsafeRawBufferPointer(start: PQgetvalue(result, Int32(r), Int32(f)), count: length)
+                    return try PGValue.decode(oid: types[f], bytes: bytes)
+                })
         }
     }
 }
@@ -305,11 +322,15 @@ struct BinaryCopyDecoder {
         }
         let fields = Int(try int(Int16.self))
         if fields == -1 { return nil }
-        guard fields == types.count else { throw PostgresError(.decoding, "COPY row has \(fields) fields, expected \(types.count)") }
+        guard fields == types.count else {
+            throw PostgresError(.decoding, "COPY row has \(fields) fields, expected \(types.count)")
+        }
         return try types.map { type in
             let length = Int(try int(Int32.self))
             if length == -1 { return .null }
-            guard length >= 0, at + length <= bytes.count else { throw PostgresError(.decoding, "truncated COPY field") }
+            guard length >= 0, at + length <= bytes.count else {
+                throw PostgresError(.decoding, "truncated COPY field")
+            }
             defer { at += length }
             return try PGValue.decode(oid: type, bytes: UnsafeRawBufferPointer(rebasing: bytes[at..<(at + length)]))
         }

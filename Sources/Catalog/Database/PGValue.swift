@@ -19,7 +19,8 @@ public enum PGValue: Sendable, Equatable {
         static let bool: UInt32 = 16, bytea: UInt32 = 17, int8: UInt32 = 20, int2: UInt32 = 21, int4: UInt32 = 23
         static let text: UInt32 = 25, json: UInt32 = 114, float4: UInt32 = 700, float8: UInt32 = 701
         static let varchar: UInt32 = 1043, timestamp: UInt32 = 1114, timestamptz: UInt32 = 1184
-        static let numeric: UInt32 = 1700, jsonb: UInt32 = 3802, name: UInt32 = 19, oid: UInt32 = 26, void: UInt32 = 2278
+        static let numeric: UInt32 = 1700, jsonb: UInt32 = 3802, name: UInt32 = 19, oid: UInt32 = 26,
+            void: UInt32 = 2278
         static let textArray: UInt32 = 1009
     }
 
@@ -52,7 +53,9 @@ public enum PGValue: Sendable, Equatable {
         case .text(let s): Array(s.utf8)
         case .bytea(let bytes): bytes
         case .timestamp(let date):
-            withUnsafeBytes(of: (Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) - Self.postgresEpochOffset).bigEndian, Array.init)
+            withUnsafeBytes(
+                of: (Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) - Self.postgresEpochOffset).bigEndian,
+                Array.init)
         case .jsonb(let json): [1] + Array(json.utf8)
         case .textArray(let items): Self.encodeTextArray(items)
         }
@@ -61,7 +64,10 @@ public enum PGValue: Sendable, Equatable {
     /// Reads a binary result value of type `oid`.
     static func decode(oid: UInt32, bytes: UnsafeRawBufferPointer) throws -> PGValue {
         func integer<T: FixedWidthInteger>(_: T.Type) throws -> T {
-            guard bytes.count == MemoryLayout<T>.size else { throw PostgresError(.decoding, "expected \(MemoryLayout<T>.size) bytes for OID \(oid), got \(bytes.count)") }
+            guard bytes.count == MemoryLayout<T>.size else {
+                throw PostgresError(
+                    .decoding, "expected \(MemoryLayout<T>.size) bytes for OID \(oid), got \(bytes.count)")
+            }
             return T(bigEndian: bytes.loadUnaligned(as: T.self))
         }
         switch oid {
@@ -96,10 +102,16 @@ public enum PGValue: Sendable, Equatable {
         var out: [UInt8] = []
         func int<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.bigEndian) { out += $0 } }
         guard !items.isEmpty else {
-            int(Int32(0)); int(Int32(0)); int(OID.text)
+            int(Int32(0))
+            int(Int32(0))
+            int(OID.text)
             return out
         }
-        int(Int32(1)); int(Int32(0)); int(OID.text); int(Int32(items.count)); int(Int32(1))
+        int(Int32(1))
+        int(Int32(0))
+        int(OID.text)
+        int(Int32(items.count))
+        int(Int32(1))
         for item in items {
             let bytes = Array(item.utf8)
             int(Int32(bytes.count))
@@ -118,7 +130,9 @@ public enum PGValue: Sendable, Equatable {
         let dims = try int32()
         _ = try int32()  // has NULLs
         _ = try int32()  // element type
-        guard dims <= 1 else { throw PostgresError(.decoding, "a \(dims)-dimensional array where one dimension was expected") }
+        guard dims <= 1 else {
+            throw PostgresError(.decoding, "a \(dims)-dimensional array where one dimension was expected")
+        }
         guard dims == 1 else { return [] }
         let count = try int32()
         _ = try int32()  // lower bound
@@ -128,7 +142,8 @@ public enum PGValue: Sendable, Equatable {
             let length = try int32()
             guard length >= 0 else { throw PostgresError(.decoding, "NULL in a text array") }
             guard at + Int(length) <= bytes.count else { throw PostgresError(.decoding, "truncated array") }
-            items.append(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[at..<(at + Int(length))]), as: UTF8.self))
+            items.append(
+                String(decoding: UnsafeRawBufferPointer(rebasing: bytes[at..<(at + Int(length))]), as: UTF8.self))
             at += Int(length)
         }
         return items

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A PostgreSQL failure, with the server's SQLSTATE when there is one.
 public struct PostgresError: Error, CustomStringConvertible, Sendable {
     public enum Kind: Sendable, Equatable {
@@ -46,5 +48,3 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         return String(text.split(separator: "\n", maxSplits: 1).first ?? "")
     }
 }
-
-import Foundation

@@ -29,11 +29,14 @@ public enum DemoCatalog {
             let stem = String(relative.dropLast(4))
             let parts = stem.split(separator: "/").map(String.init)
             guard parts.count >= 2, !parts.contains("cartoon"), !drawings.contains(where: relative.hasPrefix),
-                  !FileManager.default.fileExists(atPath: "\(root)/\(stem).svg") else { continue }
+                !FileManager.default.fileExists(atPath: "\(root)/\(stem).svg")
+            else { continue }
             let id = parts.joined(separator: "-").lowercased()
-            photos.append(Photo(id: id, title: title(description: "\(root)/\(stem).txt", file: parts.last!),
-                                category: parts[0], subcategory: parts.count >= 3 ? "\(parts[0])/\(parts[1])" : parts[0],
-                                path: "\(root)/\(relative)", inStock: stableFraction(id) >= 0.08))
+            photos.append(
+                Photo(
+                    id: id, title: title(description: "\(root)/\(stem).txt", file: parts.last!),
+                    category: parts[0], subcategory: parts.count >= 3 ? "\(parts[0])/\(parts[1])" : parts[0],
+                    path: "\(root)/\(relative)", inStock: stableFraction(id) >= 0.08))
         }
         guard !photos.isEmpty else { throw DemoError("no photos under \(root)") }
         return photos.sorted { $0.id < $1.id }
@@ -41,17 +44,24 @@ public enum DemoCatalog {
 
     /// The catalog CSV (reco's import format) for `photos`.
     public static func writeCSV(_ photos: [Photo], to url: URL) throws {
-        try CSVFile.write(to: url, header: ["id", "title", "category", "subcategory", "image", "in_stock", "source"],
-                          rows: photos.map {
-            [$0.id, $0.title, $0.category, $0.subcategory, $0.path, $0.inStock ? "true" : "false", "Tux Paint stamps (GPL-2)"]
-        })
+        try CSVFile.write(
+            to: url, header: ["id", "title", "category", "subcategory", "image", "in_stock", "source"],
+            rows: photos.map {
+                [
+                    $0.id, $0.title, $0.category, $0.subcategory, $0.path, $0.inStock ? "true" : "false",
+                    "Tux Paint stamps (GPL-2)",
+                ]
+            })
     }
 
     /// "A red apple." → "Red apple"; without a description, the file name.
     static func title(description path: String, file: String) -> String {
-        var text = (try? String(contentsOfFile: path, encoding: .utf8))?.split(separator: "\n").first.map(String.init) ?? ""
+        var text =
+            (try? String(contentsOfFile: path, encoding: .utf8))?.split(separator: "\n").first.map(String.init) ?? ""
         text = text.trimmingCharacters(in: .whitespaces)
-        if text.isEmpty || text.contains("=") { text = file.replacingOccurrences(of: "_", with: " ").replacingOccurrences(of: "-", with: " ") }
+        if text.isEmpty || text.contains("=") {
+            text = file.replacingOccurrences(of: "_", with: " ").replacingOccurrences(of: "-", with: " ")
+        }
         for article in ["A ", "An ", "The ", "Some ", "a ", "an ", "the ", "some "] where text.hasPrefix(article) {
             text.removeFirst(article.count)
             break
@@ -62,8 +72,8 @@ public enum DemoCatalog {
 
     /// A number in [0, 1) fixed by `id` (FNV-1a), so stock flags are the same on every machine.
     static func stableFraction(_ id: String) -> Double {
-        var hash: UInt64 = 0xcbf29ce484222325
-        for byte in id.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100000001b3 }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in id.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         return Double(hash >> 11) / Double(1 << 53)
     }
 }

@@ -43,7 +43,8 @@ public struct SessionSimulator: Sendable {
         let categories = byCategory.keys.sorted()
         let everyone = WeightedDraw(Array(items.indices), popularity)
         let draws = byCategory.mapValues { WeightedDraw($0, popularity) }
-        let categoryDraw = WeightedDraw(Array(categories.indices), categories.map { c in byCategory[c]!.reduce(0) { $0 + popularity[$1] } })
+        let categoryDraw = WeightedDraw(
+            Array(categories.indices), categories.map { c in byCategory[c]!.reduce(0) { $0 + popularity[$1] } })
 
         var views: [ViewEvent] = []
         for s in 0..<sessions {
@@ -97,12 +98,16 @@ struct WeightedDraw {
     init(_ values: [Int], weights: [Double]) {
         self.values = values
         var total = 0.0
-        sums = weights.map { total += $0; return total }
+        sums = weights.map {
+            total += $0
+            return total
+        }
     }
 
     func pick(_ rng: inout SplitMix64) -> Int {
         let target = rng.unit() * sums.last!
-        var lo = 0, hi = sums.count - 1
+        var lo = 0
+        var hi = sums.count - 1
         while lo < hi {
             let mid = (lo + hi) / 2
             if sums[mid] > target { hi = mid } else { lo = mid + 1 }

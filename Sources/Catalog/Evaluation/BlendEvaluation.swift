@@ -49,19 +49,26 @@ public struct BlendEvaluation: Sendable {
         public let categoryPrecision: Double?
         /// The labels `labelPrecision` reports, in order.
         public let labels: [String]
-        public var best: Row? { rows.max { ($0.metrics.hitRate, $0.metrics.mrr) < ($1.metrics.hitRate, $1.metrics.mrr) } }
+        public var best: Row? {
+            rows.max { ($0.metrics.hitRate, $0.metrics.mrr) < ($1.metrics.hitRate, $1.metrics.mrr) }
+        }
     }
 
     public func run() throws -> Report {
         var loader = ServingCatalogLoader(database: database, model: model)
         loader.withVectors = false  // the evaluation asks for similar items, never searches
         let (base, _) = try loader.load()
-        guard let model = base.model else { throw DemoError("no image neighbours are built: run `reco neighbours update` first") }
+        guard let model = base.model else {
+            throw DemoError("no image neighbours are built: run `reco neighbours update` first")
+        }
         var events: [(session: String, item: Int32, at: Date)] = []
         try database.withConnection { c in
-            try c.copyOut("SELECT session_id, item_id, viewed_at FROM view_events ORDER BY session_id, viewed_at",
-                          columns: [.text, .text, .timestamptz]) { row in
-                guard case .text(let session) = row[0], case .text(let item) = row[1], case .timestamp(let at) = row[2] else {
+            try c.copyOut(
+                "SELECT session_id, item_id, viewed_at FROM view_events ORDER BY session_id, viewed_at",
+                columns: [.text, .text, .timestamptz]
+            ) { row in
+                guard case .text(let session) = row[0], case .text(let item) = row[1], case .timestamp(let at) = row[2]
+                else {
                     throw PostgresError(.decoding, "unexpected view_events row")
                 }
                 if let i = base.index(of: item) { events.append((session, i, at)) }
@@ -69,10 +76,16 @@ public struct BlendEvaluation: Sendable {
         }
         guard let last = events.map(\.at).max() else { throw DemoError("there are no view events to evaluate on") }
         let split = last.addingTimeInterval(-holdoutDays * 86_400)
-        let train = events.filter { $0.at < split }, heldOut = events.filter { $0.at >= split }
-        var sessions: [[Int32]] = [], current = "", views: [Int32] = []
+        let train = events.filter { $0.at < split }
+        let heldOut = events.filter { $0.at >= split }
+        var sessions: [[Int32]] = []
+        var current = ""
+        var views: [Int32] = []
         for e in heldOut {
-            if e.session != current, !views.isEmpty { sessions.append(views); views = [] }
+            if e.session != current, !views.isEmpty {
+                sessions.append(views)
+                views = []
+            }
             current = e.session
             views.append(e.item)
         }
@@ -80,15 +93,18 @@ public struct BlendEvaluation: Sendable {
         // Sessions the co-view count treats as bots are not asked about either.
         let pairs = OfflineMetrics.consecutivePairs(sessions.filter { Set($0).count <= coviewConfig.maxSessionItems })
         guard !pairs.isEmpty else {
-            throw DemoError("the last \(holdoutDays) days of view events hold no consecutive views to evaluate on (\(heldOut.count) events); try a longer --holdout-days")
+            throw DemoError(
+                "the last \(holdoutDays) days of view events hold no consecutive views to evaluate on (\(heldOut.count) events); try a longer --holdout-days"
+            )
         }
         let size = base.items.filter(\.facts.active).count
         var filter = ResultFilter<Int32>()
         filter.inStockOnly = false
 
         let labels = try itemLabels(base)
-        let sample = Array(base.items.indices.filter { base.items[$0].facts.active }
-            .enumerated().filter { $0.offset % max(1, size / max(1, labelSample)) == 0 }.map { Int32($0.element) })
+        let sample = Array(
+            base.items.indices.filter { base.items[$0].facts.active }
+                .enumerated().filter { $0.offset % max(1, size / max(1, labelSample)) == 0 }.map { Int32($0.element) })
         func evaluate(_ catalog: ServingCatalog, kind: String, method: CoViewMethod?, w: Double, pairK: Double) -> Row {
             let config = BlendConfig(imageWeight: w, confidenceK: confidenceK, pairK: pairK)
             let list = { (item: Int32) in
@@ -101,8 +117,9 @@ public struct BlendEvaluation: Sendable {
             for (name, values) in labels {
                 precision[name] = OfflineMetrics.categoryPrecision(neighbours: neighbours, categories: values, k: k)
             }
-            return Row(kind: kind, method: method, imageWeight: w, pairK: pairK, metrics: metrics,
-                       labelPrecision: precision)
+            return Row(
+                kind: kind, method: method, imageWeight: w, pairK: pairK, metrics: metrics,
+                labelPrecision: precision)
         }
         var rows: [Row] = []
         for method in methods {
@@ -118,9 +135,11 @@ public struct BlendEvaluation: Sendable {
             }
         }
         let categories = base.items.map { $0.facts.category.isEmpty ? nil : $0.facts.category }
-        let precision = OfflineMetrics.categoryPrecision(neighbours: base.imageNeighbours.map { $0.map(\.index) }, categories: categories, k: k)
-        return Report(model: model, split: split, trainEvents: train.count, heldOutEvents: heldOut.count, rows: rows,
-                      categoryPrecision: precision, labels: labels.map(\.name))
+        let precision = OfflineMetrics.categoryPrecision(
+            neighbours: base.imageNeighbours.map { $0.map(\.index) }, categories: categories, k: k)
+        return Report(
+            model: model, split: split, trainEvents: train.count, heldOutEvents: heldOut.count, rows: rows,
+            categoryPrecision: precision, labels: labels.map(\.name))
     }
 
     /// Per item (by snapshot index): its category, and its `subcategory` attribute when any item has one.
@@ -141,8 +160,10 @@ public struct BlendEvaluation: Sendable {
     }
 
     /// The catalog with co-views counted from `train` alone, normalised by `method`, as of `at`.
-    private func coviewCatalog(base: ServingCatalog, model: String, train: [(session: String, item: Int32, at: Date)],
-                               method: CoViewMethod, at: Date) -> ServingCatalog {
+    private func coviewCatalog(
+        base: ServingCatalog, model: String, train: [(session: String, item: Int32, at: Date)],
+        method: CoViewMethod, at: Date
+    ) -> ServingCatalog {
         var config = coviewConfig
         config.method = method
         var grouper = SessionGrouper(counts: CoViewCounts(config: config, asOf: CoViewSQL.epoch))
@@ -152,9 +173,13 @@ public struct BlendEvaluation: Sendable {
         counts.decay(to: at)
         var lists = [[ServingCatalog.CoViewNeighbour]](repeating: [], count: base.items.count)
         for (item, list) in counts.neighbours() where Int(item) < lists.count {
-            lists[Int(item)] = list.map { ServingCatalog.CoViewNeighbour(item: $0.item, score: $0.score, sessions: Int32($0.sessions)) }
+            lists[Int(item)] = list.map {
+                ServingCatalog.CoViewNeighbour(item: $0.item, score: $0.score, sessions: Int32($0.sessions))
+            }
         }
         let evidence = (0..<base.items.count).map { $0 < counts.itemSessions.count ? counts.itemSessions[$0] : 0 }
-        return ServingCatalog(model: model, items: base.items, imageNeighbours: base.imageNeighbours, coviewNeighbours: lists, evidence: evidence)
+        return ServingCatalog(
+            model: model, items: base.items, imageNeighbours: base.imageNeighbours, coviewNeighbours: lists,
+            evidence: evidence)
     }
 }

@@ -13,7 +13,9 @@ enum CSVFile {
         try csv.write(row: header)
         for row in rows { try csv.write(row: row) }
         stream.close()
-        guard let data = stream.property(forKey: .dataWrittenToMemoryStreamKey) as? Data else { throw DemoError("cannot write \(url.path)") }
+        guard let data = stream.property(forKey: .dataWrittenToMemoryStreamKey) as? Data else {
+            throw DemoError("cannot write \(url.path)")
+        }
         try data.write(to: url, options: .atomic)
     }
 }

@@ -71,8 +71,13 @@ struct CSVRecords {
         buffer.withUnsafeBufferPointer { bytes in
             var fields: [[UInt8]] = []
             var field: [UInt8] = []
-            var quoted = false, lines = 0, i = start
-            let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
+            var quoted = false
+            var lines = 0
+            var i = start
+            let quote = UInt8(ascii: "\"")
+            let comma = UInt8(ascii: ",")
+            let cr = UInt8(ascii: "\r")
+            let lf = UInt8(ascii: "\n")
             while i < bytes.count {
                 let b = bytes[i]
                 if quoted {

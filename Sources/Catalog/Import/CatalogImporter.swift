@@ -26,9 +26,11 @@ public struct CatalogImporter: Sendable {
 
     public init(database: Database) { self.database = database }
 
-    public func run(path: String, format: InputFormat? = nil, deactivateMissing: Bool = false,
-                    onBadRow: (RowError) -> Void = { _ in },
-                    onWarning: (RowError) -> Void = { _ in }) throws -> ImportSummary {
+    public func run(
+        path: String, format: InputFormat? = nil, deactivateMissing: Bool = false,
+        onBadRow: (RowError) -> Void = { _ in },
+        onWarning: (RowError) -> Void = { _ in }
+    ) throws -> ImportSummary {
         let base = URL(fileURLWithPath: path).deletingLastPathComponent()
         var summary = ImportSummary()
         var batch: [(line: Int, row: CatalogRecord)] = []
@@ -40,13 +42,16 @@ public struct CatalogImporter: Sendable {
             }
             batch.removeAll(keepingCapacity: true)
         }
-        return try JobRuns(database: database).record(kind: "import-catalog", counts: \.json, partial: { summary.json }) {
+        return try JobRuns(database: database).record(kind: "import-catalog", counts: \.json, partial: { summary.json })
+        {
             try RecordReader.read(path: path, format: format ?? .guess(path)) { line, row in
                 summary.read += 1
                 do throws(RowError) {
-                    let record = try CatalogRecord(fields: row.get(), line: line, baseDirectory: base, imageRoot: imageRoot)
+                    let record = try CatalogRecord(
+                        fields: row.get(), line: line, baseDirectory: base, imageRoot: imageRoot)
                     if let earlier = seen.updateValue(line, forKey: record.id) {
-                        let warning = RowError(line: line, "id '\(record.id)' is also on line \(earlier); this later row wins")
+                        let warning = RowError(
+                            line: line, "id '\(record.id)' is also on line \(earlier); this later row wins")
                         summary.warnings.append(warning)
                         onWarning(warning)
                     }
@@ -65,7 +70,9 @@ public struct CatalogImporter: Sendable {
 
     /// Writes a batch in one transaction (row by row when the database refuses it for its data);
     /// returns the refused rows.
-    private func write(_ records: [(line: Int, row: CatalogRecord)], into summary: inout ImportSummary) throws -> [RowError] {
+    private func write(_ records: [(line: Int, row: CatalogRecord)], into summary: inout ImportSummary) throws
+        -> [RowError]
+    {
         try RefusedRows.writing(records) { rows in
             let (inserted, updated) = try database.withConnection { c in try c.transaction { try upsert(rows, c) } }
             summary.inserted += inserted
@@ -75,9 +82,11 @@ public struct CatalogImporter: Sendable {
     }
 
     private func upsert(_ records: [CatalogRecord], _ c: PGConnection) throws -> (inserted: Int, updated: Int) {
-        var inserted = 0, updated = 0
+        var inserted = 0
+        var updated = 0
         for r in records {
-            let rows = try c.query("""
+            let rows = try c.query(
+                """
                 INSERT INTO items (id, title, category, attributes, image_uri, in_stock, active)
                 VALUES ($1, $2, $3, $4::jsonb, $5, $6, true)
                 ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, category = EXCLUDED.category,
@@ -87,12 +96,16 @@ public struct CatalogImporter: Sendable {
                     IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.category, EXCLUDED.attributes, EXCLUDED.image_uri,
                                       EXCLUDED.in_stock, true)
                 RETURNING (xmax = 0) AS inserted
-                """, [.text(r.id), .text(r.title), .text(r.category), .text(r.attributes),
-                      r.image.map(PGValue.text) ?? .null, .bool(r.inStock)], prepare: true)
+                """,
+                [
+                    .text(r.id), .text(r.title), .text(r.category), .text(r.attributes),
+                    r.image.map(PGValue.text) ?? .null, .bool(r.inStock),
+                ], prepare: true)
             if let row = rows.first { if try row.bool("inserted") { inserted += 1 } else { updated += 1 } }
             if let image = r.image {
                 // A new image location invalidates what we knew about the old one.
-                try c.execute("""
+                try c.execute(
+                    """
                     INSERT INTO item_images (item_id, uri) VALUES ($1, $2)
                     ON CONFLICT (item_id) DO UPDATE SET uri = EXCLUDED.uri, file_size = NULL, file_mtime = NULL,
                         etag = NULL, last_modified = NULL, needs_embedding = true
@@ -110,7 +123,8 @@ public struct CatalogImporter: Sendable {
             try c.transaction {
                 try c.execute("CREATE TEMP TABLE seen_ids (id text PRIMARY KEY) ON COMMIT DROP")
                 try c.copyIn(table: "seen_ids", columns: ["id"], rows: seen.map { [.text($0)] })
-                return try c.execute("""
+                return try c.execute(
+                    """
                     UPDATE items SET active = false, updated_at = now()
                     WHERE active AND NOT EXISTS (SELECT 1 FROM seen_ids s WHERE s.id = items.id)
                     """)
@@ -126,7 +140,9 @@ public struct ViewImporter: Sendable {
 
     public init(database: Database) { self.database = database }
 
-    public func run(path: String, format: InputFormat? = nil, onBadRow: (RowError) -> Void = { _ in }) throws -> ImportSummary {
+    public func run(path: String, format: InputFormat? = nil, onBadRow: (RowError) -> Void = { _ in }) throws
+        -> ImportSummary
+    {
         var summary = ImportSummary()
         var batch: [(line: Int, row: ViewEvent)] = []
         func flush() throws {
@@ -160,8 +176,9 @@ public struct ViewImporter: Sendable {
     public func append(_ events: [ViewEvent], retryOnConnectionLoss: Bool = false) throws {
         guard !events.isEmpty else { return }
         try database.withConnection(retryOnConnectionLoss: retryOnConnectionLoss) { c in
-            try c.copyIn(table: "view_events", columns: ["session_id", "item_id", "viewed_at"],
-                         rows: events.map { [.text($0.sessionID), .text($0.itemID), .timestamp($0.viewedAt)] })
+            try c.copyIn(
+                table: "view_events", columns: ["session_id", "item_id", "viewed_at"],
+                rows: events.map { [.text($0.sessionID), .text($0.itemID), .timestamp($0.viewedAt)] })
         }
     }
 }

@@ -18,7 +18,10 @@ public struct CatalogRecord: Sendable, Equatable {
     /// JSON object text.
     public let attributes: String
 
-    public init(id: String, title: String = "", category: String = "", image: String? = nil, inStock: Bool = true, attributes: String = "{}") {
+    public init(
+        id: String, title: String = "", category: String = "", image: String? = nil, inStock: Bool = true,
+        attributes: String = "{}"
+    ) {
         self.id = id
         self.title = title
         self.category = category
@@ -28,7 +31,9 @@ public struct CatalogRecord: Sendable, Equatable {
     }
 
     /// Validates a row; relative image paths are resolved against `baseDirectory` (the input file's).
-    public init(fields: [String: FieldValue], line: Int, baseDirectory: URL, imageRoot: ImageRoot? = nil) throws(RowError) {
+    public init(fields: [String: FieldValue], line: Int, baseDirectory: URL, imageRoot: ImageRoot? = nil)
+        throws(RowError)
+    {
         let id = try Identifier.field("id", of: fields, line: line)
         for (name, limit) in Self.maxBytes {
             if let value = fields[name], value.jsonText.utf8.count > limit {
@@ -43,7 +48,9 @@ public struct CatalogRecord: Sendable, Equatable {
             switch value.trimmedText?.lowercased() {
             case "", "1", "true", "t", "yes", "y": inStock = true
             case "0", "false", "f", "no", "n": inStock = false
-            default: throw RowError(line: line, "in_stock must be true/false/1/0/yes/no, not \(value.text ?? value.jsonText)")
+            default:
+                throw RowError(
+                    line: line, "in_stock must be true/false/1/0/yes/no, not \(value.text ?? value.jsonText)")
             }
         }
         var image: String?
@@ -62,12 +69,14 @@ public struct CatalogRecord: Sendable, Equatable {
             }
         }
         let extra = fields.keys.filter { !Self.knownColumns.contains($0) }.sorted()
-        let attributes = "{" + extra.map { JSONText.string($0) + ":" + fields[$0]!.jsonText }.joined(separator: ",") + "}"
+        let attributes =
+            "{" + extra.map { JSONText.string($0) + ":" + fields[$0]!.jsonText }.joined(separator: ",") + "}"
         guard attributes.utf8.count <= Self.maxAttributeBytes else {
             throw RowError(line: line, "the extra columns are longer than \(Self.maxAttributeBytes) bytes together")
         }
-        self.init(id: id, title: fields["title"]?.text ?? "", category: fields["category"]?.text ?? "",
-                  image: image, inStock: inStock, attributes: attributes)
+        self.init(
+            id: id, title: fields["title"]?.text ?? "", category: fields["category"]?.text ?? "",
+            image: image, inStock: inStock, attributes: attributes)
     }
 }
 
@@ -111,9 +120,11 @@ public enum ISO8601 {
 extension ViewEvent {
     /// Events as a CSV in the format `reco import views` reads.
     public static func writeCSV(_ events: [ViewEvent], to url: URL) throws {
-        try CSVFile.write(to: url, header: ["session_id", "item_id", "viewed_at"], rows: events.map {
-            [$0.sessionID, $0.itemID, ISO8601.format($0.viewedAt)]
-        })
+        try CSVFile.write(
+            to: url, header: ["session_id", "item_id", "viewed_at"],
+            rows: events.map {
+                [$0.sessionID, $0.itemID, ISO8601.format($0.viewedAt)]
+            })
     }
 }
 
@@ -124,7 +135,9 @@ extension ViewEvent {
         guard let value = try? JSONDecoder().decode(JSONValue.self, from: data) else {
             throw RowError(line: 0, "the body is not valid JSON")
         }
-        guard case .array(let elements) = value else { throw RowError(line: 0, "the body must be a JSON array of view events") }
+        guard case .array(let elements) = value else {
+            throw RowError(line: 0, "the body must be a JSON array of view events")
+        }
         return try elements.enumerated().map { (i, element) throws(RowError) in
             guard let fields = element.objectFields else { throw RowError(line: i + 1, "not a JSON object") }
             // Over HTTP the types are the contract: `"item_id": false` is a client bug, not an id.

@@ -13,7 +13,9 @@ public enum Identifier {
         if text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
             return "contains a control character"
         }
-        if first.properties.isWhitespace || last.properties.isWhitespace { return "has leading or trailing white space" }
+        if first.properties.isWhitespace || last.properties.isWhitespace {
+            return "has leading or trailing white space"
+        }
         return nil
     }
 

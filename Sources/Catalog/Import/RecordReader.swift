@@ -70,7 +70,9 @@ public enum InputFormat: String, Sendable, CaseIterable {
 /// Streams the rows of a CSV file (with a header row) or a JSON Lines file as field dictionaries,
 /// each with its line number; a malformed row is reported and reading goes on.
 public enum RecordReader {
-    public static func read(path: String, format: InputFormat, _ body: (Int, Result<[String: FieldValue], RowError>) throws -> Void) throws {
+    public static func read(
+        path: String, format: InputFormat, _ body: (Int, Result<[String: FieldValue], RowError>) throws -> Void
+    ) throws {
         guard FileManager.default.isReadableFile(atPath: path) else { throw ImportError.unreadable(path) }
         switch format {
         case .csv: try readCSV(path, body)
@@ -83,7 +85,8 @@ public enum RecordReader {
         defer { try? handle.close() }
         var records = CSVRecords(handle: handle)
         guard let (_, first) = try records.next(), case .fields(let header) = first,
-              !header.isEmpty, header.allSatisfy({ !$0.isEmpty }) else {
+            !header.isEmpty, header.allSatisfy({ !$0.isEmpty })
+        else {
             throw ImportError.badHeader("\(path): the first row must name the columns")
         }
         let names = header.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
@@ -101,7 +104,9 @@ public enum RecordReader {
         }
     }
 
-    static func readJSONLines(_ path: String, _ body: (Int, Result<[String: FieldValue], RowError>) throws -> Void) throws {
+    static func readJSONLines(_ path: String, _ body: (Int, Result<[String: FieldValue], RowError>) throws -> Void)
+        throws
+    {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw ImportError.unreadable(path) }
         defer { try? handle.close() }
         var line = 0
@@ -139,17 +144,31 @@ public enum RecordReader {
 
 /// A parsed JSON value that keeps booleans, integers and numbers apart.
 indirect enum JSONValue: Decodable, Sendable {
-    case null, bool(Bool), integer(Int64), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
+    case null
+    case bool(Bool)
+    case integer(Int64)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
 
     init(from decoder: Decoder) throws {
         let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null }
-        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let i = try? c.decode(Int64.self) { self = .integer(i) }
-        else if let d = try? c.decode(Double.self) { self = .number(d) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
-        else { self = .object(try c.decode([String: JSONValue].self)) }
+        if c.decodeNil() {
+            self = .null
+        } else if let b = try? c.decode(Bool.self) {
+            self = .bool(b)
+        } else if let i = try? c.decode(Int64.self) {
+            self = .integer(i)
+        } else if let d = try? c.decode(Double.self) {
+            self = .number(d)
+        } else if let s = try? c.decode(String.self) {
+            self = .string(s)
+        } else if let a = try? c.decode([JSONValue].self) {
+            self = .array(a)
+        } else {
+            self = .object(try c.decode([String: JSONValue].self))
+        }
     }
 
     var text: String {
@@ -160,7 +179,8 @@ indirect enum JSONValue: Decodable, Sendable {
         case .number(let d): "\(d)"
         case .string(let s): JSONText.string(s)
         case .array(let a): "[" + a.map(\.text).joined(separator: ",") + "]"
-        case .object(let o): "{" + o.keys.sorted().map { JSONText.string($0) + ":" + o[$0]!.text }.joined(separator: ",") + "}"
+        case .object(let o):
+            "{" + o.keys.sorted().map { JSONText.string($0) + ":" + o[$0]!.text }.joined(separator: ",") + "}"
         }
     }
 
@@ -202,7 +222,9 @@ public enum ImportError: Error, CustomStringConvertible, Equatable {
 public enum JSONText {
     public static func string(_ s: String) -> String {
         // Most text needs no escaping: one pass over the bytes decides.
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) { return "\"" + s + "\"" }
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            return "\"" + s + "\""
+        }
         var out = "\""
         for scalar in s.unicodeScalars {
             switch scalar {

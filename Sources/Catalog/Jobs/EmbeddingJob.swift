@@ -21,7 +21,9 @@ public struct EmbeddingJobSummary: Sendable, Equatable {
     public var failed = 0
     public var seconds = 0.0
 
-    public var json: String { "{\"total\":\(total),\"embedded\":\(embedded),\"failed\":\(failed),\"seconds\":\(seconds)}" }
+    public var json: String {
+        "{\"total\":\(total),\"embedded\":\(embedded),\"failed\":\(failed),\"seconds\":\(seconds)}"
+    }
 }
 
 /// Embeds items' images and writes their vectors, in claimed batches: each batch is selected with
@@ -44,9 +46,12 @@ public struct EmbeddingJob: Sendable {
     public var model: String { embedder.modelIdentifier }
 
     /// Runs to the end of the selected work. `progress` is called after every batch.
-    public func run(kind: String = "backfill", progress: @Sendable (EmbeddingJobSummary) -> Void = { _ in }) throws -> EmbeddingJobSummary {
+    public func run(kind: String = "backfill", progress: @Sendable (EmbeddingJobSummary) -> Void = { _ in }) throws
+        -> EmbeddingJobSummary
+    {
         let started = Date()
-        let clock = ContinuousClock(), start = clock.now
+        let clock = ContinuousClock()
+        let start = clock.now
         var summary = EmbeddingJobSummary()
         let partial = { () -> String in
             summary.seconds = (clock.now - start) / .seconds(1)
@@ -106,7 +111,8 @@ public struct EmbeddingJob: Sendable {
     /// Items without a vector for the model join the queue (a new item, a new model).
     private func queueMissing() throws {
         try database.withConnection(retryOnConnectionLoss: true) { c in
-            try c.execute("""
+            try c.execute(
+                """
                 UPDATE item_images ii SET needs_embedding = true
                 FROM items i WHERE i.id = ii.item_id AND i.active AND NOT ii.needs_embedding
                 AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.item_id = i.id AND e.model = $1)
@@ -117,7 +123,8 @@ public struct EmbeddingJob: Sendable {
     private func markSelected() throws {
         let filter = options.selection.condition(firstParameter: 2)
         try database.withConnection(retryOnConnectionLoss: true) { c in
-            try c.execute("""
+            try c.execute(
+                """
                 UPDATE item_images ii SET needs_embedding = true
                 FROM items i WHERE i.id = ii.item_id AND i.active AND NOT ii.needs_embedding AND \(filter.sql)
                 """, [.text(model)] + filter.params)
@@ -127,8 +134,10 @@ public struct EmbeddingJob: Sendable {
     private func countWork(runStart: Date) throws -> Int {
         let (condition, params) = workCondition(runStart: runStart)
         return try database.withConnection(retryOnConnectionLoss: true) { c in
-            try c.query("SELECT count(*) AS n FROM items i JOIN item_images ii ON ii.item_id = i.id WHERE \(condition)", params)
-                .first!.int("n")
+            try c.query(
+                "SELECT count(*) AS n FROM items i JOIN item_images ii ON ii.item_id = i.id WHERE \(condition)", params
+            )
+            .first!.int("n")
         }
     }
 
@@ -142,12 +151,14 @@ public struct EmbeddingJob: Sendable {
         let (condition, params) = workCondition(runStart: runStart)
         return try database.withConnection { c in
             try c.transaction {
-                let claimed = try c.query("""
+                let claimed = try c.query(
+                    """
                     SELECT i.id, ii.uri FROM items i JOIN item_images ii ON ii.item_id = i.id
                     WHERE \(condition)
                     ORDER BY i.id LIMIT $\(params.count + 1)
                     FOR UPDATE OF ii SKIP LOCKED
-                    """, params + [.int64(Int64(max(1, options.batchSize)))]).map { Claimed(id: try $0.string("id"), uri: try $0.string("uri")) }
+                    """, params + [.int64(Int64(max(1, options.batchSize)))]
+                ).map { Claimed(id: try $0.string("id"), uri: try $0.string("uri")) }
                 if claimed.isEmpty { return (0, 0) }
                 let (done, failures) = embed(claimed)
                 try write(done, on: c)
@@ -165,10 +176,13 @@ public struct EmbeddingJob: Sendable {
 
     /// Reads and embeds the claimed images on this lane's thread.
     private func embed(_ claimed: [Claimed]) -> ([Done], [(Claimed, any Error)]) {
-        var done: [Done] = [], failed: [(Claimed, any Error)] = []
+        var done: [Done] = []
+        var failed: [(Claimed, any Error)] = []
         for item in claimed {
             do {
-                guard let image = try options.loader.load(item.uri) else { throw ImageLoadError.network("unexpected 304") }
+                guard let image = try options.loader.load(item.uri) else {
+                    throw ImageLoadError.network("unexpected 304")
+                }
                 done.append(Done(id: item.id, image: image, vector: try embedder.embed(image.bytes).vector))
             } catch {
                 failed.append((item, error))
@@ -179,45 +193,59 @@ public struct EmbeddingJob: Sendable {
 
     private func write(_ done: [Done], on c: PGConnection) throws {
         guard !done.isEmpty else { return }
-        try c.execute("""
+        try c.execute(
+            """
             CREATE TEMP TABLE IF NOT EXISTS staged_embeddings (
                 item_id text, model text, dims integer, vector bytea, image_sha256 bytea,
                 file_size bigint, file_mtime timestamptz, etag text, last_modified text
             ) ON COMMIT DELETE ROWS
             """)
-        try c.copyIn(table: "staged_embeddings",
-                     columns: ["item_id", "model", "dims", "vector", "image_sha256", "file_size", "file_mtime", "etag", "last_modified"],
-                     rows: done.map { d in
-                         let v = d.image.validators
-                         return [.text(d.id), .text(model), .int32(Int32(d.vector.count)), .bytea(VectorCodec.encode(d.vector)),
-                                 .bytea(d.image.sha256), v.fileSize.map { .int64(Int64($0)) } ?? .null,
-                                 v.fileModified.map(PGValue.timestamp) ?? .null, v.etag.map(PGValue.text) ?? .null,
-                                 v.lastModified.map(PGValue.text) ?? .null]
-                     })
-        try c.execute("""
+        try c.copyIn(
+            table: "staged_embeddings",
+            columns: [
+                "item_id", "model", "dims", "vector", "image_sha256", "file_size", "file_mtime", "etag",
+                "last_modified",
+            ],
+            rows: done.map { d in
+                let v = d.image.validators
+                return [
+                    .text(d.id), .text(model), .int32(Int32(d.vector.count)), .bytea(VectorCodec.encode(d.vector)),
+                    .bytea(d.image.sha256), v.fileSize.map { .int64(Int64($0)) } ?? .null,
+                    v.fileModified.map(PGValue.timestamp) ?? .null, v.etag.map(PGValue.text) ?? .null,
+                    v.lastModified.map(PGValue.text) ?? .null,
+                ]
+            })
+        try c.execute(
+            """
             INSERT INTO embeddings (item_id, model, dims, vector, image_sha256, created_at)
             SELECT item_id, model, dims, vector, image_sha256, now() FROM staged_embeddings
             ON CONFLICT (item_id, model) DO UPDATE SET dims = EXCLUDED.dims, vector = EXCLUDED.vector,
                 image_sha256 = EXCLUDED.image_sha256, created_at = now()
             """)
-        try c.execute("""
+        try c.execute(
+            """
             UPDATE item_images ii SET content_sha256 = s.image_sha256, file_size = s.file_size, file_mtime = s.file_mtime,
                 etag = s.etag, last_modified = s.last_modified, checked_at = now(), last_error = NULL, needs_embedding = false
             FROM staged_embeddings s WHERE ii.item_id = s.item_id
             """)
-        try c.execute("DELETE FROM embedding_failures f USING staged_embeddings s WHERE f.item_id = s.item_id AND f.model = s.model")
+        try c.execute(
+            "DELETE FROM embedding_failures f USING staged_embeddings s WHERE f.item_id = s.item_id AND f.model = s.model"
+        )
     }
 
     private func recordFailure(item: String, error: any Error, on c: PGConnection) throws {
         let code = (error as? any CodedError)?.code ?? (error as? ImageLoadError)?.code ?? "error"
         let message = "\(error)"
-        try c.execute("""
+        try c.execute(
+            """
             INSERT INTO embedding_failures (item_id, model, error_class, message, next_attempt_at)
             VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))
             ON CONFLICT (item_id, model) DO UPDATE SET error_class = EXCLUDED.error_class, message = EXCLUDED.message,
                 attempts = embedding_failures.attempts + 1, last_attempt_at = now(),
                 next_attempt_at = now() + make_interval(secs => least($5 * power(2, embedding_failures.attempts), 604800))
             """, [.text(item), .text(model), .text(code), .text(message), .float64(options.retryAfter)], prepare: true)
-        try c.execute("UPDATE item_images SET last_error = $2, checked_at = now() WHERE item_id = $1", [.text(item), .text(message)], prepare: true)
+        try c.execute(
+            "UPDATE item_images SET last_error = $2, checked_at = now() WHERE item_id = $1",
+            [.text(item), .text(message)], prepare: true)
     }
 }

@@ -1,7 +1,8 @@
 import Crypto
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// What we knew about an image when we last read it, for cheap change checks.
@@ -12,7 +13,10 @@ public struct ImageValidators: Sendable, Equatable {
     public var lastModified: String?
     public var contentSHA256: [UInt8]?
 
-    public init(fileSize: Int? = nil, fileModified: Date? = nil, etag: String? = nil, lastModified: String? = nil, contentSHA256: [UInt8]? = nil) {
+    public init(
+        fileSize: Int? = nil, fileModified: Date? = nil, etag: String? = nil, lastModified: String? = nil,
+        contentSHA256: [UInt8]? = nil
+    ) {
         self.fileSize = fileSize
         self.fileModified = fileModified
         self.etag = etag
@@ -69,21 +73,26 @@ public struct ImageLoader: Sendable {
     /// Size and modification time of a local file, without reading it.
     public static func stat(_ path: String) -> (size: Int, modified: Date)? {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-              let size = (attributes[.size] as? NSNumber)?.intValue,
-              let modified = attributes[.modificationDate] as? Date else { return nil }
+            let size = (attributes[.size] as? NSNumber)?.intValue,
+            let modified = attributes[.modificationDate] as? Date
+        else { return nil }
         return (size, modified)
     }
 
     /// Reads the image; for a URL with known validators, nil means "not modified" (HTTP 304).
-    public func load(_ uri: String, conditionalOn known: ImageValidators? = nil) throws(ImageLoadError) -> LoadedImage? {
+    public func load(_ uri: String, conditionalOn known: ImageValidators? = nil) throws(ImageLoadError) -> LoadedImage?
+    {
         if uri.hasPrefix("http://") || uri.hasPrefix("https://") { return try fetch(uri, known: known) }
         if let root, !root.admits(uri) { throw .unreadable("\(uri) is outside the image root \(root.path)") }
         guard let info = Self.stat(uri) else { throw .missingFile(uri) }
         guard info.size <= maxBytes else { throw .tooBig(maxBytes) }
         let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: uri)) } catch { throw .unreadable("\(uri): \(error.localizedDescription)") }
-        return LoadedImage(bytes: data, sha256: Self.sha256(data),
-                           validators: ImageValidators(fileSize: info.size, fileModified: info.modified))
+        do { data = try Data(contentsOf: URL(fileURLWithPath: uri)) } catch {
+            throw .unreadable("\(uri): \(error.localizedDescription)")
+        }
+        return LoadedImage(
+            bytes: data, sha256: Self.sha256(data),
+            validators: ImageValidators(fileSize: info.size, fileModified: info.modified))
     }
 
     public static func sha256(_ data: Data) -> [UInt8] { Array(SHA256.hash(data: data)) }
@@ -95,24 +104,38 @@ public struct ImageLoader: Sendable {
             if attempt > 0 { Thread.sleep(forTimeInterval: 0.5 * Double(1 << (attempt - 1))) }
             var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
             if let etag = known?.etag { request.setValue(etag, forHTTPHeaderField: "If-None-Match") }
-            if let modified = known?.lastModified { request.setValue(modified, forHTTPHeaderField: "If-Modified-Since") }
+            if let modified = known?.lastModified {
+                request.setValue(modified, forHTTPHeaderField: "If-Modified-Since")
+            }
             let (data, response, error) = Self.send(request)
-            if let error { lastError = .network(error); continue }
-            guard let http = response as? HTTPURLResponse else { lastError = .network("no HTTP response"); continue }
+            if let error {
+                lastError = .network(error)
+                continue
+            }
+            guard let http = response as? HTTPURLResponse else {
+                lastError = .network("no HTTP response")
+                continue
+            }
             if http.statusCode == 304 { return nil }
-            if http.statusCode >= 500 || http.statusCode == 429 { lastError = .http(http.statusCode); continue }
+            if http.statusCode >= 500 || http.statusCode == 429 {
+                lastError = .http(http.statusCode)
+                continue
+            }
             guard (200..<300).contains(http.statusCode), let data else { throw .http(http.statusCode) }
             guard data.count <= maxBytes else { throw .tooBig(maxBytes) }
-            return LoadedImage(bytes: data, sha256: Self.sha256(data),
-                               validators: ImageValidators(etag: http.value(forHTTPHeaderField: "ETag"),
-                                                           lastModified: http.value(forHTTPHeaderField: "Last-Modified")))
+            return LoadedImage(
+                bytes: data, sha256: Self.sha256(data),
+                validators: ImageValidators(
+                    etag: http.value(forHTTPHeaderField: "ETag"),
+                    lastModified: http.value(forHTTPHeaderField: "Last-Modified")))
         }
         throw lastError
     }
 
     private static func send(_ request: URLRequest) -> (Data?, URLResponse?, String?) {
         final class Box: @unchecked Sendable { var value: (Data?, URLResponse?, String?) = (nil, nil, nil) }
-        let box = Box(), done = DispatchSemaphore(value: 0)
+        let box = Box()
+        let done = DispatchSemaphore(value: 0)
         URLSession.shared.dataTask(with: request) { data, response, error in
             box.value = (data, response, error.map { $0.localizedDescription })
             done.signal()

@@ -23,6 +23,8 @@ public struct ImageSearch: Sendable {
         let query = try embedder.embed(image).vector
         let loaded = try NeighbourBuild(database: database, model: embedder.modelIdentifier).loadVectors()
         guard !loaded.ids.isEmpty else { return [] }
-        return VectorSearch.top(query, in: loaded.matrix, k: limit).map { Result(itemID: loaded.ids[Int($0.index)], score: $0.score) }
+        return VectorSearch.top(query, in: loaded.matrix, k: limit).map {
+            Result(itemID: loaded.ids[Int($0.index)], score: $0.score)
+        }
     }
 }

@@ -10,8 +10,9 @@ public struct JobRuns: Sendable {
 
         public func finish(_ status: Status, counts: String, message: String? = nil) throws {
             try database.withConnection(retryOnConnectionLoss: true) { c in
-                try c.execute("UPDATE job_runs SET status = $2, counts = $3::jsonb, message = $4, finished_at = now() WHERE id = $1",
-                              [.int64(Int64(id)), .text(status.rawValue), .text(counts), message.map(PGValue.text) ?? .null])
+                try c.execute(
+                    "UPDATE job_runs SET status = $2, counts = $3::jsonb, message = $4, finished_at = now() WHERE id = $1",
+                    [.int64(Int64(id)), .text(status.rawValue), .text(counts), message.map(PGValue.text) ?? .null])
             }
         }
     }
@@ -21,8 +22,10 @@ public struct JobRuns: Sendable {
 
     /// Runs `body` as a recorded job: a `running` row first, then `succeeded` with `counts(result)`,
     /// or `failed` with `partial()` (what was done before the error) and the error's message.
-    public func record<T>(kind: String, model: String? = nil, counts: (T) -> String, partial: () -> String = { "{}" },
-                          _ body: () throws -> T) throws -> T {
+    public func record<T>(
+        kind: String, model: String? = nil, counts: (T) -> String, partial: () -> String = { "{}" },
+        _ body: () throws -> T
+    ) throws -> T {
         let run = try start(kind: kind, model: model)
         do {
             let value = try body()
@@ -37,9 +40,13 @@ public struct JobRuns: Sendable {
     public func start(kind: String, model: String? = nil) throws -> Run {
         try markInterrupted()
         let id = try database.withConnection { c in
-            try c.query("INSERT INTO job_runs (kind, model, host, pid) VALUES ($1, $2, $3, $4) RETURNING id",
-                        [.text(kind), model.map(PGValue.text) ?? .null, .text(ProcessInfo.processInfo.hostName),
-                         .int32(ProcessInfo.processInfo.processIdentifier)]).first!.int("id")
+            try c.query(
+                "INSERT INTO job_runs (kind, model, host, pid) VALUES ($1, $2, $3, $4) RETURNING id",
+                [
+                    .text(kind), model.map(PGValue.text) ?? .null, .text(ProcessInfo.processInfo.hostName),
+                    .int32(ProcessInfo.processInfo.processIdentifier),
+                ]
+            ).first!.int("id")
         }
         return Run(id: id, database: database)
     }
@@ -49,12 +56,15 @@ public struct JobRuns: Sendable {
     func markInterrupted() throws {
         let host = ProcessInfo.processInfo.hostName
         try database.withConnection(retryOnConnectionLoss: true) { c in
-            let running = try c.query("SELECT id, pid FROM job_runs WHERE status = 'running' AND host = $1 AND pid IS NOT NULL", [.text(host)])
+            let running = try c.query(
+                "SELECT id, pid FROM job_runs WHERE status = 'running' AND host = $1 AND pid IS NOT NULL", [.text(host)]
+            )
             for run in running {
                 let pid = pid_t(try run.int("pid"))
                 guard kill(pid, 0) != 0 && errno == ESRCH else { continue }
-                try c.execute("UPDATE job_runs SET status = 'interrupted', finished_at = now(), message = 'process ended without finishing' WHERE id = $1 AND status = 'running'",
-                              [.int64(Int64(try run.int("id")))])
+                try c.execute(
+                    "UPDATE job_runs SET status = 'interrupted', finished_at = now(), message = 'process ended without finishing' WHERE id = $1 AND status = 'running'",
+                    [.int64(Int64(try run.int("id")))])
             }
         }
     }

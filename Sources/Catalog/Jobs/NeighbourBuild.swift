@@ -31,19 +31,29 @@ public struct NeighbourBuild: Sendable {
 
     /// The full pass, unrecorded (`NeighbourUpdate` falls back to it).
     func build() throws -> NeighbourBuildSummary {
-        let clock = ContinuousClock(), start = clock.now
+        let clock = ContinuousClock()
+        let start = clock.now
         let loaded = try loadVectors()
-        let lists = approximate.map { ApproximateNeighbours.compute(loaded.matrix, k: k, parameters: $0, workers: workers) }
+        let lists =
+            approximate.map { ApproximateNeighbours.compute(loaded.matrix, k: k, parameters: $0, workers: workers) }
             ?? ExactNeighbours.compute(loaded.matrix, k: k, workers: workers)
-        try write(lists.enumerated().map { (Int32($0.offset), $0.element) }, of: loaded, replacingAll: true, seconds: (clock.now - start) / .seconds(1))
+        try write(
+            lists.enumerated().map { (Int32($0.offset), $0.element) }, of: loaded, replacingAll: true,
+            seconds: (clock.now - start) / .seconds(1))
         return NeighbourBuildSummary(items: loaded.ids.count, k: k, seconds: (clock.now - start) / .seconds(1))
     }
 
     /// Stores lists (by row of `loaded`): all of the model's (a rebuild) or only those given (an
     /// update), and records that vectors up to the load are reflected, in one transaction.
-    func write(_ lists: [(row: Int32, list: [ExactNeighbours.Neighbour])], of loaded: LoadedVectors, replacingAll: Bool, seconds: Double) throws {
+    func write(
+        _ lists: [(row: Int32, list: [ExactNeighbours.Neighbour])], of loaded: LoadedVectors, replacingAll: Bool,
+        seconds: Double
+    ) throws {
         let rows: [[PGValue]] = lists.map { row, list in
-            [.text(model), .text(loaded.ids[Int(row)]), .textArray(list.map { loaded.ids[Int($0.index)] }), .bytea(VectorCodec.encode(list.map(\.score)))]
+            [
+                .text(model), .text(loaded.ids[Int(row)]), .textArray(list.map { loaded.ids[Int($0.index)] }),
+                .bytea(VectorCodec.encode(list.map(\.score))),
+            ]
         }
         try database.withConnection { c in
             try c.transaction {
@@ -51,15 +61,24 @@ public struct NeighbourBuild: Sendable {
                     try c.execute("DELETE FROM image_neighbours WHERE model = $1", [.text(model)])
                 } else {
                     try c.execute("CREATE TEMP TABLE rewritten (item_id text PRIMARY KEY) ON COMMIT DROP")
-                    try c.copyIn(table: "rewritten", columns: ["item_id"], rows: lists.map { [.text(loaded.ids[Int($0.row)])] })
-                    try c.execute("DELETE FROM image_neighbours n USING rewritten r WHERE n.model = $1 AND n.item_id = r.item_id", [.text(model)])
+                    try c.copyIn(
+                        table: "rewritten", columns: ["item_id"], rows: lists.map { [.text(loaded.ids[Int($0.row)])] })
+                    try c.execute(
+                        "DELETE FROM image_neighbours n USING rewritten r WHERE n.model = $1 AND n.item_id = r.item_id",
+                        [.text(model)])
                 }
-                try c.copyIn(table: "image_neighbours", columns: ["model", "item_id", "neighbour_ids", "scores"], rows: rows)
-                try c.execute("""
+                try c.copyIn(
+                    table: "image_neighbours", columns: ["model", "item_id", "neighbour_ids", "scores"], rows: rows)
+                try c.execute(
+                    """
                     INSERT INTO image_neighbour_builds (model, k, items, seconds, vectors_through) VALUES ($1, $2, $3, $4, $5)
                     ON CONFLICT (model) DO UPDATE SET k = EXCLUDED.k, items = EXCLUDED.items, seconds = EXCLUDED.seconds,
                         vectors_through = EXCLUDED.vectors_through, built_at = now()
-                    """, [.text(model), .int32(Int32(k)), .int32(Int32(loaded.ids.count)), .float64(seconds), .timestamp(loaded.asOf)])
+                    """,
+                    [
+                        .text(model), .int32(Int32(k)), .int32(Int32(loaded.ids.count)), .float64(seconds),
+                        .timestamp(loaded.asOf),
+                    ])
             }
         }
     }
@@ -78,14 +97,17 @@ public struct NeighbourBuild: Sendable {
         try database.withConnection { c in
             try c.transaction {
                 let asOf = try c.query("SELECT now() AS t")[0].date("t")
-                var ids: [String] = [], values: [Float] = [], written: [Date] = []
+                var ids: [String] = []
+                var values: [Float] = []
+                var written: [Date] = []
                 try StoredVectors.read(c, model: model) { id, vector, time in
                     ids.append(id)
                     values += vector
                     written.append(time)
                 }
                 let dims = ids.isEmpty ? 0 : values.count / ids.count
-                return LoadedVectors(ids: ids, matrix: VectorMatrix(dims: max(dims, 1), values: values), written: written, asOf: asOf)
+                return LoadedVectors(
+                    ids: ids, matrix: VectorMatrix(dims: max(dims, 1), values: values), written: written, asOf: asOf)
             }
         }
     }

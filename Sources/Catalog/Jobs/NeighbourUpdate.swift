@@ -35,33 +35,43 @@ public struct NeighbourUpdate: Sendable {
     }
 
     public func run() throws -> NeighbourUpdateSummary {
-        let clock = ContinuousClock(), start = clock.now
+        let clock = ContinuousClock()
+        let start = clock.now
         return try JobRuns(database: database).record(kind: "neighbours-update", model: model, counts: \.json) {
             let last = try database.withConnection { c in
-                try c.query("SELECT k, vectors_through FROM image_neighbour_builds WHERE model = $1", [.text(model)]).first
+                try c.query("SELECT k, vectors_through FROM image_neighbour_builds WHERE model = $1", [.text(model)])
+                    .first
             }
             var builder = NeighbourBuild(database: database, model: model)
             builder.workers = workers
             builder.k = k
             guard let last, let through = try last.optionalDate("vectors_through") else {
                 let full = try builder.build()
-                return NeighbourUpdateSummary(changed: full.items, rewritten: full.items, items: full.items, full: true, seconds: full.seconds)
+                return NeighbourUpdateSummary(
+                    changed: full.items, rewritten: full.items, items: full.items, full: true, seconds: full.seconds)
             }
             builder.k = try last.int("k")
             let loaded = try builder.loadVectors()
             let index = Dictionary(uniqueKeysWithValues: loaded.ids.enumerated().map { ($0.element, Int32($0.offset)) })
-            let lists = try database.withConnection { c in try c.transaction { try ImageNeighbourLists.read(c, model: model, index: index) } }
+            let lists = try database.withConnection { c in
+                try c.transaction { try ImageNeighbourLists.read(c, model: model, index: index) }
+            }
             let since = through.addingTimeInterval(-overlap)
-            let changed = Set(loaded.written.indices.filter { loaded.written[$0] >= since || lists[$0].isEmpty }.map(Int32.init))
+            let changed = Set(
+                loaded.written.indices.filter { loaded.written[$0] >= since || lists[$0].isEmpty }.map(Int32.init))
             var summary = NeighbourUpdateSummary(changed: changed.count, items: loaded.ids.count)
             guard !changed.isEmpty else { return summary }
             if changed.count * 4 > loaded.ids.count {
                 let full = try builder.build()
-                return NeighbourUpdateSummary(changed: changed.count, rewritten: full.items, items: full.items, full: true, seconds: full.seconds)
+                return NeighbourUpdateSummary(
+                    changed: changed.count, rewritten: full.items, items: full.items, full: true, seconds: full.seconds)
             }
-            let updates = IncrementalNeighbours.update(loaded.matrix, changed: changed, lists: lists, k: builder.k, workers: workers)
+            let updates = IncrementalNeighbours.update(
+                loaded.matrix, changed: changed, lists: lists, k: builder.k, workers: workers)
             let seconds = (clock.now - start) / .seconds(1)
-            try builder.write(updates.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, of: loaded, replacingAll: false, seconds: seconds)
+            try builder.write(
+                updates.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, of: loaded, replacingAll: false,
+                seconds: seconds)
             summary.rewritten = updates.count
             summary.seconds = (clock.now - start) / .seconds(1)
             return summary

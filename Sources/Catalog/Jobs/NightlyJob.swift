@@ -27,7 +27,8 @@ public struct NightlyJob: Sendable {
         var after = ""
         while true {
             let rows = try job.database.withConnection(retryOnConnectionLoss: true) { c in
-                try c.query("""
+                try c.query(
+                    """
                     SELECT ii.item_id, ii.uri, ii.file_size, ii.file_mtime, ii.etag, ii.last_modified, ii.content_sha256
                     FROM item_images ii JOIN items i ON i.id = ii.item_id
                     WHERE i.active AND NOT ii.needs_embedding AND ii.item_id > $1
@@ -38,9 +39,10 @@ public struct NightlyJob: Sendable {
             after = try last.string("item_id")
             for row in rows {
                 summary.scanned += 1
-                let known = ImageValidators(fileSize: try row.optionalInt("file_size"), fileModified: try row.optionalDate("file_mtime"),
-                                            etag: try row.optionalString("etag"), lastModified: try row.optionalString("last_modified"),
-                                            contentSHA256: try row.optionalBytes("content_sha256"))
+                let known = ImageValidators(
+                    fileSize: try row.optionalInt("file_size"), fileModified: try row.optionalDate("file_mtime"),
+                    etag: try row.optionalString("etag"), lastModified: try row.optionalString("last_modified"),
+                    contentSHA256: try row.optionalBytes("content_sha256"))
                 switch check(uri: try row.string("uri"), known: known) {
                 case .unchanged: break
                 case .touched(let validators):
@@ -68,12 +70,15 @@ public struct NightlyJob: Sendable {
         if !isURL {
             guard let info = ImageLoader.stat(uri) else { return .changed }  // gone: the job records the failure
             if info.size == known.fileSize, let m = known.fileModified, abs(m.timeIntervalSince(info.modified)) < 1e-5,
-               known.contentSHA256 != nil {
+                known.contentSHA256 != nil
+            {
                 return .unchanged
             }
         }
         do {
-            guard let image = try job.options.loader.load(uri, conditionalOn: isURL ? known : nil) else { return .unchanged }
+            guard let image = try job.options.loader.load(uri, conditionalOn: isURL ? known : nil) else {
+                return .unchanged
+            }
             return image.sha256 == known.contentSHA256 ? .touched(image.validators) : .changed
         } catch {
             return .changed
@@ -82,17 +87,23 @@ public struct NightlyJob: Sendable {
 
     private func update(item: String, validators v: ImageValidators) throws {
         try job.database.withConnection(retryOnConnectionLoss: true) { c in
-            try c.execute("""
+            try c.execute(
+                """
                 UPDATE item_images SET file_size = $2, file_mtime = $3, etag = $4, last_modified = $5, checked_at = now()
                 WHERE item_id = $1
-                """, [.text(item), v.fileSize.map { .int64(Int64($0)) } ?? .null, v.fileModified.map(PGValue.timestamp) ?? .null,
-                      v.etag.map(PGValue.text) ?? .null, v.lastModified.map(PGValue.text) ?? .null], prepare: true)
+                """,
+                [
+                    .text(item), v.fileSize.map { .int64(Int64($0)) } ?? .null,
+                    v.fileModified.map(PGValue.timestamp) ?? .null,
+                    v.etag.map(PGValue.text) ?? .null, v.lastModified.map(PGValue.text) ?? .null,
+                ], prepare: true)
         }
     }
 
     private func queue(item: String) throws {
         try job.database.withConnection(retryOnConnectionLoss: true) { c in
-            try c.execute("UPDATE item_images SET needs_embedding = true WHERE item_id = $1", [.text(item)], prepare: true)
+            try c.execute(
+                "UPDATE item_images SET needs_embedding = true WHERE item_id = $1", [.text(item)], prepare: true)
         }
     }
 }

@@ -20,8 +20,10 @@ public struct ViewEventRetention: Sendable {
         return try JobRuns(database: database).record(kind: "events-prune", counts: \.json) {
             try database.withConnection { c in
                 try c.transaction {
-                    let row = try c.query("SELECT partitions, events FROM reco_prune_view_events($1)", [.timestamp(cutoff)])[0]
-                    return PruneSummary(partitions: try row.int("partitions"), events: try row.int("events"), cutoff: cutoff)
+                    let row = try c.query(
+                        "SELECT partitions, events FROM reco_prune_view_events($1)", [.timestamp(cutoff)])[0]
+                    return PruneSummary(
+                        partitions: try row.int("partitions"), events: try row.int("events"), cutoff: cutoff)
                 }
             }
         }

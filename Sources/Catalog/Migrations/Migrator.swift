@@ -22,9 +22,10 @@ public struct Migrator: Sendable {
             switch self {
             case .badFileName(let f): "migration file \(f) must be named NNNN_name.sql"
             case .duplicateVersion(let v): "two migration files have version \(v)"
-            case let .edited(v, name, applied, now):
+            case .edited(let v, let name, let applied, let now):
                 "migration \(v) (\(name)) was edited after it was applied (checksum \(applied.prefix(12))… in the database, \(now.prefix(12))… on disk); add a new migration instead"
-            case let .unknownApplied(v, name): "the database has migration \(v) (\(name)) that is not on disk: is this reco older than the database?"
+            case .unknownApplied(let v, let name):
+                "the database has migration \(v) (\(name)) that is not on disk: is this reco older than the database?"
             }
         }
     }
@@ -39,14 +40,15 @@ public struct Migrator: Sendable {
 
     public init(directory: URL) throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".sql") }
-        try self.init(migrations: files.map { file in
-            let stem = file.dropLast(4)
-            guard let underscore = stem.firstIndex(of: "_"), let version = Int(stem[..<underscore]) else {
-                throw Failure.badFileName(file)
-            }
-            let sql = try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
-            return Migration(version: version, name: String(stem[stem.index(after: underscore)...]), sql: sql)
-        })
+        try self.init(
+            migrations: files.map { file in
+                let stem = file.dropLast(4)
+                guard let underscore = stem.firstIndex(of: "_"), let version = Int(stem[..<underscore]) else {
+                    throw Failure.badFileName(file)
+                }
+                let sql = try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
+                return Migration(version: version, name: String(stem[stem.index(after: underscore)...]), sql: sql)
+            })
     }
 
     /// `RECO_MIGRATIONS_DIR`, else the first `Migrations/` found in the current directory or above
@@ -60,16 +62,18 @@ public struct Migrator: Sendable {
     /// on an advisory lock, so two processes starting together apply each migration once.
     @discardableResult
     public func apply(to connection: PGConnection) throws -> [Migration] {
-        try connection.execute("""
+        try connection.execute(
+            """
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,
                 applied_at timestamptz NOT NULL DEFAULT now())
             """)
         try connection.execute("SELECT pg_advisory_lock(7263001)")
         defer { _ = try? connection.execute("SELECT pg_advisory_unlock(7263001)") }
-        let applied = try Dictionary(uniqueKeysWithValues: connection.query("SELECT version, name, checksum FROM schema_migrations").map {
-            (try $0.int("version"), (name: try $0.string("name"), checksum: try $0.string("checksum")))
-        })
+        let applied = try Dictionary(
+            uniqueKeysWithValues: connection.query("SELECT version, name, checksum FROM schema_migrations").map {
+                (try $0.int("version"), (name: try $0.string("name"), checksum: try $0.string("checksum")))
+            })
         let onDisk = Set(migrations.map(\.version))
         if let unknown = applied.keys.sorted().first(where: { !onDisk.contains($0) }) {
             throw Failure.unknownApplied(version: unknown, name: applied[unknown]!.name)
@@ -84,8 +88,9 @@ public struct Migrator: Sendable {
             }
             try connection.transaction {
                 try connection.executeScript(m.sql)
-                try connection.execute("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
-                                       [.int32(Int32(m.version)), .text(m.name), .text(m.checksum)])
+                try connection.execute(
+                    "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+                    [.int32(Int32(m.version)), .text(m.name), .text(m.checksum)])
             }
             done.append(m)
         }

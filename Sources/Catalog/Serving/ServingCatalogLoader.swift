@@ -44,36 +44,47 @@ public struct ServingCatalogLoader: Sendable {
             try c.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
             defer { _ = try? c.execute("ROLLBACK") }
             let version = try self.version(c)
-            var items: [ServingCatalog.Item] = [], index: [String: Int32] = [:]
-            try c.copyOut("""
+            var items: [ServingCatalog.Item] = []
+            var index: [String: Int32] = [:]
+            try c.copyOut(
+                """
                 SELECT i.id, i.title, i.category, i.active, i.in_stock, i.image_uri, im.content_sha256
                 FROM items i LEFT JOIN item_images im ON im.item_id = i.id ORDER BY i.id
-                """, columns: [.text, .text, .text, .bool, .bool, .text, .bytea]) { row in
+                """, columns: [.text, .text, .text, .bool, .bool, .text, .bytea]
+            ) { row in
                 let id = try row.string("c0")
                 index[id] = Int32(items.count)
-                items.append(ServingCatalog.Item(
-                    id: id, title: try row.string("c1"), imageURI: try row.optionalString("c5"),
-                    facts: ItemFacts(category: try row.string("c2"), active: try row.bool("c3"), inStock: try row.bool("c4"),
-                                     imageHash: try row.optionalBytes("c6"))))
+                items.append(
+                    ServingCatalog.Item(
+                        id: id, title: try row.string("c1"), imageURI: try row.optionalString("c5"),
+                        facts: ItemFacts(
+                            category: try row.string("c2"), active: try row.bool("c3"), inStock: try row.bool("c4"),
+                            imageHash: try row.optionalBytes("c6"))))
             }
-            let image = try version.model.map { try ImageNeighbourLists.read(c, model: $0, index: index) }
+            let image =
+                try version.model.map { try ImageNeighbourLists.read(c, model: $0, index: index) }
                 ?? Array(repeating: [], count: items.count)
             var coview = [[ServingCatalog.CoViewNeighbour]](repeating: [], count: items.count)
-            try c.copyOut("""
+            try c.copyOut(
+                """
                 SELECT a.item_id, b.item_id, n.score, n.sessions FROM coview_neighbours n
                 JOIN item_keys a ON a.key = n.item JOIN item_keys b ON b.key = n.neighbour ORDER BY n.item, n.rank
-                """, columns: [.text, .text, .float8, .int4]) { row in
+                """, columns: [.text, .text, .float8, .int4]
+            ) { row in
                 guard let a = index[try row.string("c0")], let b = index[try row.string("c1")] else { return }
                 coview[Int(a)].append(.init(item: b, score: try row.double("c2"), sessions: Int32(try row.int("c3"))))
             }
             var evidence = [Int32](repeating: 0, count: items.count)
-            try c.copyOut("SELECT k.item_id, i.sessions FROM coview_items i JOIN item_keys k ON k.key = i.item",
-                          columns: [.text, .int4]) { row in
+            try c.copyOut(
+                "SELECT k.item_id, i.sessions FROM coview_items i JOIN item_keys k ON k.key = i.item",
+                columns: [.text, .int4]
+            ) { row in
                 if let a = index[try row.string("c0")] { evidence[Int(a)] = Int32(try row.int("c1")) }
             }
             var vectors: (matrix: VectorMatrix, items: [Int32])?
             if withVectors, let model = version.model {
-                var rows: [Int32] = [], values: [Float] = []
+                var rows: [Int32] = []
+                var values: [Float] = []
                 try StoredVectors.read(c, model: model) { id, vector, _ in
                     guard let item = index[id] else { return }
                     rows.append(item)
@@ -81,25 +92,30 @@ public struct ServingCatalogLoader: Sendable {
                 }
                 if !rows.isEmpty { vectors = (VectorMatrix(dims: values.count / rows.count, values: values), rows) }
             }
-            let catalog = ServingCatalog(model: version.model, items: items, imageNeighbours: image,
-                                         coviewNeighbours: coview, evidence: evidence, vectors: vectors,
-                                         searchIndexAbove: searchIndexAbove)
+            let catalog = ServingCatalog(
+                model: version.model, items: items, imageNeighbours: image,
+                coviewNeighbours: coview, evidence: evidence, vectors: vectors,
+                searchIndexAbove: searchIndexAbove)
             return (catalog, version)
         }
     }
 
     private func version(_ c: PGConnection) throws -> ServingVersion {
         let model = try self.model ?? newestModel(c)
-        let row = try c.query("""
+        let row = try c.query(
+            """
             SELECT (SELECT count(*) FROM items) AS items, (SELECT max(updated_at) FROM items) AS updated,
                    (SELECT built_at FROM image_neighbour_builds WHERE model = $1) AS image_built,
                    (SELECT updated_at FROM coview_builds) AS coviews_built
             """, [model.map(PGValue.text) ?? .null], prepare: true)[0]
-        return ServingVersion(model: model, items: try row.int("items"), itemsUpdated: try row.optionalDate("updated"),
-                              imageNeighboursBuilt: try row.optionalDate("image_built"), coviewsBuilt: try row.optionalDate("coviews_built"))
+        return ServingVersion(
+            model: model, items: try row.int("items"), itemsUpdated: try row.optionalDate("updated"),
+            imageNeighboursBuilt: try row.optionalDate("image_built"),
+            coviewsBuilt: try row.optionalDate("coviews_built"))
     }
 
     private func newestModel(_ c: PGConnection) throws -> String? {
-        try c.query("SELECT model FROM image_neighbour_builds ORDER BY built_at DESC LIMIT 1", prepare: true).first?.string("model")
+        try c.query("SELECT model FROM image_neighbour_builds ORDER BY built_at DESC LIMIT 1", prepare: true).first?
+            .string("model")
     }
 }

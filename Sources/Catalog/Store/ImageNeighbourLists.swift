@@ -8,12 +8,16 @@ enum ImageNeighbourLists {
     static func read(_ c: PGConnection, model: String, index: [String: Int32]) throws -> [[ExactNeighbours.Neighbour]] {
         var lists = [[ExactNeighbours.Neighbour]](repeating: [], count: index.count)
         try StoredVectors.setModel(c, model)
-        try c.copyOut("SELECT item_id, neighbour_ids, scores FROM image_neighbours WHERE model = (SELECT model FROM query_model)",
-                      columns: [.text, .textArray, .bytea]) { row in
+        try c.copyOut(
+            "SELECT item_id, neighbour_ids, scores FROM image_neighbours WHERE model = (SELECT model FROM query_model)",
+            columns: [.text, .textArray, .bytea]
+        ) { row in
             guard let a = index[try row.string("c0")] else { return }
             let scores = try VectorCodec.decode(row.bytes("c2"))
             let ids = try row.strings("c1")
-            guard scores.count == ids.count else { throw PostgresError(.decoding, "neighbour list of \(ids.count) ids and \(scores.count) scores") }
+            guard scores.count == ids.count else {
+                throw PostgresError(.decoding, "neighbour list of \(ids.count) ids and \(scores.count) scores")
+            }
             var list: [ExactNeighbours.Neighbour] = []
             list.reserveCapacity(ids.count)
             for (id, score) in zip(ids, scores) {

@@ -13,16 +13,22 @@ enum StoredVectors {
 
     /// Every active item's vector for the model, in item id order, checked to be of one length.
     /// Run in a transaction.
-    static func read(_ c: PGConnection, model: String, _ body: (_ item: String, _ vector: [Float], _ written: Date) throws -> Void) throws {
+    static func read(
+        _ c: PGConnection, model: String, _ body: (_ item: String, _ vector: [Float], _ written: Date) throws -> Void
+    ) throws {
         try setModel(c, model)
         var dims = 0
-        try c.copyOut("""
+        try c.copyOut(
+            """
             SELECT e.item_id, e.vector, e.created_at FROM embeddings e JOIN items i ON i.id = e.item_id
             WHERE i.active AND e.model = (SELECT model FROM query_model) ORDER BY e.item_id
-            """, columns: [.text, .bytea, .timestamptz]) { row in
+            """, columns: [.text, .bytea, .timestamptz]
+        ) { row in
             let vector = try VectorCodec.decode(row.bytes("c1"))
             if dims == 0 { dims = vector.count }
-            guard vector.count == dims else { throw PostgresError(.decoding, "vector of \(vector.count) floats among \(dims)-d ones") }
+            guard vector.count == dims else {
+                throw PostgresError(.decoding, "vector of \(vector.count) floats among \(dims)-d ones")
+            }
             try body(try row.string("c0"), vector, try row.date("c2"))
         }
     }

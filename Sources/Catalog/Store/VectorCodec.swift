@@ -8,9 +8,13 @@ public enum VectorCodec {
     }
 
     public static func decode(_ bytes: [UInt8]) throws -> [Float] {
-        guard bytes.count % 4 == 0 else { throw PostgresError(.decoding, "vector of \(bytes.count) bytes is not float32s") }
+        guard bytes.count % 4 == 0 else {
+            throw PostgresError(.decoding, "vector of \(bytes.count) bytes is not float32s")
+        }
         return bytes.withUnsafeBytes { raw in
-            (0..<(bytes.count / 4)).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
+            (0..<(bytes.count / 4)).map {
+                Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self)))
+            }
         }
     }
 }

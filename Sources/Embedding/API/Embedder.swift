@@ -12,10 +12,14 @@ public final class Embedder: Sendable {
 
     /// - dctScaling: let JPEG decoding shrink large images in the DCT domain (never below what the
     ///   resize needs); measured effect in docs/BENCHMARKS.md.
-    public init(network: EfficientNetLite, resize: ResizeMode = .squash, maxPixels: Int = DecodeOptions().maxPixels, dctScaling: Bool = true) {
+    public init(
+        network: EfficientNetLite, resize: ResizeMode = .squash, maxPixels: Int = DecodeOptions().maxPixels,
+        dctScaling: Bool = true
+    ) {
         self.network = network
         self.preprocessor = Preprocessor(size: network.inputSize, mode: resize)
-        self.decodeOptions = DecodeOptions(maxPixels: maxPixels, minimumSize: dctScaling ? preprocessor.minimumDecodeSize : nil)
+        self.decodeOptions = DecodeOptions(
+            maxPixels: maxPixels, minimumSize: dctScaling ? preprocessor.minimumDecodeSize : nil)
         self.modelIdentifier = "\(network.spec.name)/\(network.spec.weightsId)/\(resize.rawValue)\(network.inputSize)"
     }
 

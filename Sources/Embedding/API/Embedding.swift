@@ -55,6 +55,8 @@ public func topClasses(logits: [Float], k: Int) -> [ClassScore] {
     let exps = logits.map { Foundation.exp(Double($0) - maxLogit) }
     let total = exps.reduce(0, +)
     return exps.indices.sorted { exps[$0] > exps[$1] }.prefix(max(0, k)).map { i in
-        ClassScore(index: i, name: i < ImageNetClasses.names.count ? ImageNetClasses.names[i] : "class \(i)", probability: exps[i] / total)
+        ClassScore(
+            index: i, name: i < ImageNetClasses.names.count ? ImageNetClasses.names[i] : "class \(i)",
+            probability: exps[i] / total)
     }
 }

@@ -44,7 +44,9 @@ extension Embedder {
             return try prepare(.prepared([UInt8](ImageDecoder.readFile(path))))
         case .prepared(let bytes):
             guard bytes.count == network.inputSize * network.inputSize * 3 else {
-                throw ModelError.invalidInput("raw input must be \(network.inputSize)×\(network.inputSize)×3 = \(network.inputSize * network.inputSize * 3) bytes, got \(bytes.count)")
+                throw ModelError.invalidInput(
+                    "raw input must be \(network.inputSize)×\(network.inputSize)×3 = \(network.inputSize * network.inputSize * 3) bytes, got \(bytes.count)"
+                )
             }
             return bytes
         }

@@ -24,7 +24,8 @@ public struct DecodeOptions: Sendable, Equatable {
     func check(width: Int, height: Int) throws(ImageError) {
         guard width > 0, height > 0 else { throw .corrupt("image has no pixels (\(width)×\(height))") }
         guard width.multipliedReportingOverflow(by: height).partialValue <= maxPixels,
-              width <= maxPixels, height <= maxPixels else {
+            width <= maxPixels, height <= maxPixels
+        else {
             throw .tooLarge(width: width, height: height, limit: maxPixels)
         }
     }

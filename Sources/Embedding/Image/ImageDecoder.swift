@@ -15,7 +15,9 @@ public enum ImageDecoder {
         return try result.get()
     }
 
-    public static func decode(contentsOf path: String, options: DecodeOptions = DecodeOptions()) throws(ImageError) -> RGBImage {
+    public static func decode(contentsOf path: String, options: DecodeOptions = DecodeOptions()) throws(ImageError)
+        -> RGBImage
+    {
         try decode(try readFile(path), options: options)
     }
 

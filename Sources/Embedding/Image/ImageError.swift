@@ -25,7 +25,8 @@ public enum ImageError: Error, Equatable, Sendable, CustomStringConvertible {
         case .notAnImage: "not an image (no JPEG or PNG signature)"
         case .unsupportedFormat(let format): "\(format) images are not supported (JPEG and PNG are)"
         case .corrupt(let reason): "corrupt or truncated image: \(reason)"
-        case let .tooLarge(width, height, limit): "image is \(width)×\(height) = \(width * height) pixels, over the limit of \(limit)"
+        case .tooLarge(let width, let height, let limit):
+            "image is \(width)×\(height) = \(width * height) pixels, over the limit of \(limit)"
         case .unreadable(let reason): "cannot read the file: \(reason)"
         }
     }

@@ -9,18 +9,24 @@ enum JPEGDecoder {
         defer { tjDestroy(handle) }
         let source = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
         let size = UInt(bytes.count)
-        var width: Int32 = 0, height: Int32 = 0, subsampling: Int32 = 0, colorspace: Int32 = 0
+        var width: Int32 = 0
+        var height: Int32 = 0
+        var subsampling: Int32 = 0
+        var colorspace: Int32 = 0
         guard tjDecompressHeader3(handle, source, size, &width, &height, &subsampling, &colorspace) == 0 else {
             throw .corrupt(errorMessage(handle))
         }
         try options.check(width: Int(width), height: Int(height))
         let factor = scalingFactor(width: Int(width), height: Int(height), minimum: options.minimumSize)
-        let outW = Int(reco_tj_scaled(width, factor)), outH = Int(reco_tj_scaled(height, factor))
+        let outW = Int(reco_tj_scaled(width, factor))
+        let outH = Int(reco_tj_scaled(height, factor))
         let cmyk = colorspace == Int32(TJCS_CMYK.rawValue) || colorspace == Int32(TJCS_YCCK.rawValue)
         let format = cmyk ? TJPF_CMYK : TJPF_RGB
         var buffer = [UInt8](repeating: 0, count: outW * outH * (cmyk ? 4 : 3))
         let status = buffer.withUnsafeMutableBufferPointer {
-            tjDecompress2(handle, source, size, $0.baseAddress, Int32(outW), 0, Int32(outH), Int32(format.rawValue), TJFLAG_STOPONWARNING)
+            tjDecompress2(
+                handle, source, size, $0.baseAddress, Int32(outW), 0, Int32(outH), Int32(format.rawValue),
+                TJFLAG_STOPONWARNING)
         }
         guard status == 0 else { throw .corrupt(errorMessage(handle)) }
         let markers = JPEGMarkers(bytes)
@@ -37,7 +43,8 @@ enum JPEGDecoder {
         guard let factors = tjGetScalingFactors(&count) else { return identity }
         var best = identity
         for f in UnsafeBufferPointer(start: factors, count: Int(count)) where f.num == 1 && f.denom > 1 {
-            let w = Int(reco_tj_scaled(Int32(width), f)), h = Int(reco_tj_scaled(Int32(height), f))
+            let w = Int(reco_tj_scaled(Int32(width), f))
+            let h = Int(reco_tj_scaled(Int32(height), f))
             guard min(w, h) >= minimum.shortSide, max(w, h) >= minimum.longSide else { continue }
             if w < Int(reco_tj_scaled(Int32(width), best)) { best = f }
         }
@@ -49,7 +56,10 @@ enum JPEGDecoder {
         let pixels = cmyk.count / 4
         var rgb = [UInt8](repeating: 0, count: pixels * 3)
         for p in 0..<pixels {
-            var c = Int(cmyk[4 * p]), m = Int(cmyk[4 * p + 1]), y = Int(cmyk[4 * p + 2]), k = Int(cmyk[4 * p + 3])
+            var c = Int(cmyk[4 * p])
+            var m = Int(cmyk[4 * p + 1])
+            var y = Int(cmyk[4 * p + 2])
+            var k = Int(cmyk[4 * p + 3])
             if !inverted { (c, m, y, k) = (255 - c, 255 - m, 255 - y, 255 - k) }
             // Now 255 = no ink: channel = (1 − C)(1 − K).
             rgb[3 * p] = UInt8((c * k + 127) / 255)

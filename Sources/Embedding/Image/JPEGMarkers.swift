@@ -8,7 +8,10 @@ struct JPEGMarkers: Equatable {
         var i = 2  // after SOI
         while i + 4 <= bytes.count, bytes[i] == 0xFF {
             let marker = bytes[i + 1]
-            if marker == 0xFF { i += 1; continue }  // fill byte
+            if marker == 0xFF {
+                i += 1
+                continue
+            }  // fill byte
             if marker == 0xDA || marker == 0xD9 { break }  // scan data follows: no more headers
             let length = Int(bytes[i + 2]) << 8 | Int(bytes[i + 3])
             guard length >= 2, i + 2 + length <= bytes.count else { break }
@@ -53,14 +56,17 @@ struct JPEGMarkers: Equatable {
 
 /// EXIF orientation: how the stored pixels must be turned to display upright.
 enum Orientation: Int, Equatable {
-    case up = 1, mirrored, down, downMirrored, transposed, rotatedClockwise, transversed, rotatedCounterClockwise
+    case up = 1
+    case mirrored, down, downMirrored, transposed, rotatedClockwise, transversed, rotatedCounterClockwise
 
     var swapsAxes: Bool { rawValue >= 5 }
 
     func apply(to image: RGBImage) -> RGBImage {
         if self == .up { return image }
-        let w = image.width, h = image.height
-        let outW = swapsAxes ? h : w, outH = swapsAxes ? w : h
+        let w = image.width
+        let h = image.height
+        let outW = swapsAxes ? h : w
+        let outH = swapsAxes ? w : h
         var out = [UInt8](repeating: 0, count: image.pixels.count)
         image.pixels.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
@@ -77,7 +83,8 @@ enum Orientation: Int, Equatable {
                         case .transversed: (ix, iy) = (w - 1 - oy, h - 1 - ox)
                         case .rotatedCounterClockwise: (ix, iy) = (w - 1 - oy, ox)
                         }
-                        let s = (iy * w + ix) * 3, d = (oy * outW + ox) * 3
+                        let s = (iy * w + ix) * 3
+                        let d = (oy * outW + ox) * 3
                         dst[d] = src[s]
                         dst[d + 1] = src[s + 1]
                         dst[d + 2] = src[s + 2]

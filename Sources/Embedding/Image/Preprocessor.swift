@@ -33,10 +33,12 @@ public struct Preprocessor: Sendable, Equatable {
     }
 
     public func callAsFunction(_ image: RGBImage) -> [UInt8] {
-        let w = image.width, h = image.height
+        let w = image.width
+        let h = image.height
         switch mode {
         case .squash:
-            return Resampler.resize(image, region: .init(x: 0, y: 0, width: w, height: h), outWidth: size, outHeight: size)
+            return Resampler.resize(
+                image, region: .init(x: 0, y: 0, width: w, height: h), outWidth: size, outHeight: size)
         case .crop:
             let side = max(1, (7 * min(w, h)) / 8)
             let region = Resampler.Region(x: (w - side) / 2, y: (h - side) / 2, width: side, height: side)
@@ -44,12 +46,15 @@ public struct Preprocessor: Sendable, Equatable {
         case .pad:
             let scaledW = w >= h ? size : max(1, (w * size + h / 2) / h)
             let scaledH = h >= w ? size : max(1, (h * size + w / 2) / w)
-            let resized = Resampler.resize(image, region: .init(x: 0, y: 0, width: w, height: h), outWidth: scaledW, outHeight: scaledH)
+            let resized = Resampler.resize(
+                image, region: .init(x: 0, y: 0, width: w, height: h), outWidth: scaledW, outHeight: scaledH)
             var out = [UInt8](repeating: 255, count: size * size * 3)
-            let x0 = (size - scaledW) / 2, y0 = (size - scaledH) / 2
+            let x0 = (size - scaledW) / 2
+            let y0 = (size - scaledH) / 2
             for y in 0..<scaledH {
                 let dst = ((y0 + y) * size + x0) * 3
-                out.replaceSubrange(dst..<(dst + scaledW * 3), with: resized[(y * scaledW * 3)..<((y + 1) * scaledW * 3)])
+                out.replaceSubrange(
+                    dst..<(dst + scaledW * 3), with: resized[(y * scaledW * 3)..<((y + 1) * scaledW * 3)])
             }
             return out
         }

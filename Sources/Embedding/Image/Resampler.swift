@@ -41,7 +41,8 @@ enum Resampler {
                 for x in 0..<size {
                     let normalised = x < xmax && total != 0 ? k[x] / total : 0
                     let fixed = normalised * Double(1 << precisionBits)
-                    weights[xx * size + x] = Int32(fixed < 0 ? (-0.5 + fixed).rounded(.towardZero) : (0.5 + fixed).rounded(.towardZero))
+                    weights[xx * size + x] = Int32(
+                        fixed < 0 ? (-0.5 + fixed).rounded(.towardZero) : (0.5 + fixed).rounded(.towardZero))
                 }
                 first[xx] = xmin
                 count[xx] = xmax
@@ -72,10 +73,14 @@ enum Resampler {
                         let srcRow = ((region.y + row) * image.width + region.x) * 3
                         let dstRow = (row - firstRow) * outWidth * 3
                         for xx in 0..<outWidth {
-                            var r = rounding, g = rounding, b = rounding
-                            let x0 = horizontal.first[xx], k = xx * horizontal.size
+                            var r = rounding
+                            var g = rounding
+                            var b = rounding
+                            let x0 = horizontal.first[xx]
+                            let k = xx * horizontal.size
                             for x in 0..<horizontal.count[xx] {
-                                let p = srcRow + (x0 + x) * 3, w = kk[k + x]
+                                let p = srcRow + (x0 + x) * 3
+                                let w = kk[k + x]
                                 r &+= Int32(src[p]) &* w
                                 g &+= Int32(src[p + 1]) &* w
                                 b &+= Int32(src[p + 2]) &* w
@@ -94,7 +99,9 @@ enum Resampler {
             out.withUnsafeMutableBufferPointer { dst in
                 vertical.weights.withUnsafeBufferPointer { kk in
                     for yy in 0..<outHeight {
-                        let y0 = vertical.first[yy] - firstRow, k = yy * vertical.size, n = vertical.count[yy]
+                        let y0 = vertical.first[yy] - firstRow
+                        let k = yy * vertical.size
+                        let n = vertical.count[yy]
                         for i in 0..<rowBytes {
                             var acc = rounding
                             for y in 0..<n { acc &+= Int32(src[(y0 + y) * rowBytes + i]) &* kk[k + y] }

@@ -51,7 +51,8 @@ public struct BlockSpec: Codable, Sendable, Equatable {
             fields[key] = value
         }
         guard let r = fields["r"], let k = fields["k"], let s = fields["s"], let e = fields["e"],
-              let i = fields["i"], let o = fields["o"], fields.count == 6, k % 2 == 1 else {
+            let i = fields["i"], let o = fields["o"], fields.count == 6, k % 2 == 1
+        else {
             throw ModelError.invalidSpec("block \(text) must be r<n>_k<odd>_s<n>_e<n>_i<n>_o<n>")
         }
         self.init(repeats: r, kernel: k, stride: s, expansion: e, inputChannels: i, outputChannels: o)

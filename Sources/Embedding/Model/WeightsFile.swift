@@ -28,7 +28,9 @@ struct WeightsFile {
         guard bytes.count >= 12, Array(bytes.prefix(8)) == Self.magic else {
             throw ModelError.invalidFile("\(url.path) does not start with RECOWTS1")
         }
-        let headerLength = bytes.withUnsafeBytes { Int(UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 8, as: UInt32.self))) }
+        let headerLength = bytes.withUnsafeBytes {
+            Int(UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
+        }
         guard 12 + headerLength <= bytes.count else { throw ModelError.invalidFile("header runs past the end") }
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
@@ -55,7 +57,11 @@ struct WeightsFile {
             throw ModelError.invalidFile("tensor \(name) has shape \(t.shape), expected \(shape)")
         }
         return bytes.withUnsafeBytes { raw in
-            (0..<t.count).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: t.offset + 4 * $0, as: UInt32.self))) }
+            (0..<t.count).map {
+                Float(
+                    bitPattern: UInt32(
+                        littleEndian: raw.loadUnaligned(fromByteOffset: t.offset + 4 * $0, as: UInt32.self)))
+            }
         }
     }
 }

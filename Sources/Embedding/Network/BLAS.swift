@@ -8,8 +8,9 @@ enum BLAS {
         m: Int, n: Int, k: Int
     ) {
         precondition(m <= Int(Int32.max) && n <= Int(Int32.max) && k <= Int(Int32.max))
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
-                    1, a, Int32(k), b, Int32(n), 1, c, Int32(n))
+        cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
+            1, a, Int32(k), b, Int32(n), 1, c, Int32(n))
     }
 
     /// Sets OpenBLAS's own thread count (process-wide). reco parallelises across images instead.

@@ -37,30 +37,40 @@ public final class EfficientNetLite: Sendable {
         BLAS.setThreads(1)
         let spec = file.spec
         let folder = BatchNormFolder(file: file, epsilon: spec.batchNormEpsilon)
-        stem = try folder.spatial(conv: "_conv_stem", bn: "_bn0", inChannels: 3, channels: spec.stemChannels,
-                                  kernel: 3, stride: 2, dense: true)
+        stem = try folder.spatial(
+            conv: "_conv_stem", bn: "_bn0", inChannels: 3, channels: spec.stemChannels,
+            kernel: 3, stride: 2, dense: true)
         var size = SamePadding(input: spec.inputSize, kernel: 3, stride: 2).output
         var maxActivation = max(spec.inputSize * spec.inputSize * 3, size * size * spec.stemChannels)
-        var maxExpandedBand = 0, maxDepthwiseBand = 0
+        var maxExpandedBand = 0
+        var maxDepthwiseBand = 0
         var blocks: [InvertedResidualBlock] = []
         var channels = spec.stemChannels
         for stage in spec.blocks {
             guard stage.inputChannels == channels else {
-                throw ModelError.invalidSpec("block \(stage.text) expects \(stage.inputChannels) input channels, previous stage gives \(channels)")
+                throw ModelError.invalidSpec(
+                    "block \(stage.text) expects \(stage.inputChannels) input channels, previous stage gives \(channels)"
+                )
             }
             for r in 0..<stage.repeats {
                 let n = blocks.count
                 let input = r == 0 ? stage.inputChannels : stage.outputChannels
                 let mid = input * stage.expansion
                 let stride = r == 0 ? stage.stride : 1
-                let expand = stage.expansion == 1 ? nil :
-                    try folder.pointwise(conv: "_blocks.\(n)._expand_conv", bn: "_blocks.\(n)._bn0", inChannels: input, outChannels: mid)
-                let depthwise = try folder.spatial(conv: "_blocks.\(n)._depthwise_conv", bn: "_blocks.\(n)._bn1",
-                                                   inChannels: mid, channels: mid, kernel: stage.kernel, stride: stride, dense: false)
-                let project = try folder.pointwise(conv: "_blocks.\(n)._project_conv", bn: "_blocks.\(n)._bn2",
-                                                   inChannels: mid, outChannels: stage.outputChannels)
-                let block = InvertedResidualBlock(expand: expand, depthwise: depthwise, project: project, inputSize: size,
-                                                  bandBudget: bandBudget)
+                let expand =
+                    stage.expansion == 1
+                    ? nil
+                    : try folder.pointwise(
+                        conv: "_blocks.\(n)._expand_conv", bn: "_blocks.\(n)._bn0", inChannels: input, outChannels: mid)
+                let depthwise = try folder.spatial(
+                    conv: "_blocks.\(n)._depthwise_conv", bn: "_blocks.\(n)._bn1",
+                    inChannels: mid, channels: mid, kernel: stage.kernel, stride: stride, dense: false)
+                let project = try folder.pointwise(
+                    conv: "_blocks.\(n)._project_conv", bn: "_blocks.\(n)._bn2",
+                    inChannels: mid, outChannels: stage.outputChannels)
+                let block = InvertedResidualBlock(
+                    expand: expand, depthwise: depthwise, project: project, inputSize: size,
+                    bandBudget: bandBudget)
                 maxExpandedBand = max(maxExpandedBand, block.expandedBandFloats)
                 maxDepthwiseBand = max(maxDepthwiseBand, block.depthwiseBandFloats)
                 size = block.outputSize
@@ -69,7 +79,8 @@ public final class EfficientNetLite: Sendable {
             }
             channels = stage.outputChannels
         }
-        head = try folder.pointwise(conv: "_conv_head", bn: "_bn1", inChannels: channels, outChannels: spec.headChannels)
+        head = try folder.pointwise(
+            conv: "_conv_head", bn: "_bn1", inChannels: channels, outChannels: spec.headChannels)
         maxActivation = max(maxActivation, size * size * spec.headChannels)
         classifierWeights = try file.tensor("_fc.weight", shape: [spec.classes, spec.headChannels])
         classifierBias = try file.tensor("_fc.bias", shape: [spec.classes])
@@ -104,7 +115,9 @@ public final class EfficientNetLite: Sendable {
 
     /// Runs the network on each input (inputSize² × 3 RGB bytes, row-major H, W, C). Returns the
     /// pooled head features (headChannels floats per image, ≥ 0) and, when asked, the logits.
-    public func forward(_ inputs: [[UInt8]], workspace: Workspace, logits wantLogits: Bool = false) throws -> (features: [[Float]], logits: [[Float]]?) {
+    public func forward(_ inputs: [[UInt8]], workspace: Workspace, logits wantLogits: Bool = false) throws -> (
+        features: [[Float]], logits: [[Float]]?
+    ) {
         let features = try inputs.map { try forward($0, workspace: workspace) }
         return (features, wantLogits ? features.map(classify) : nil)
     }
@@ -113,9 +126,11 @@ public final class EfficientNetLite: Sendable {
     public func forward(_ input: [UInt8], workspace: Workspace) throws -> [Float] {
         let count = spec.inputSize * spec.inputSize * 3
         guard input.count == count else {
-            throw ModelError.invalidInput("expected \(count) bytes (\(spec.inputSize)×\(spec.inputSize)×3), got \(input.count)")
+            throw ModelError.invalidInput(
+                "expected \(count) bytes (\(spec.inputSize)×\(spec.inputSize)×3), got \(input.count)")
         }
-        var x = workspace.a.baseAddress!, y = workspace.b.baseAddress!
+        var x = workspace.a.baseAddress!
+        var y = workspace.b.baseAddress!
         // Normalise (u8 − 127) / 128 into y, then the stem into x.
         input.withUnsafeBufferPointer { src in
             for i in 0..<count { y[i] = (Float(src[i]) - 127) / 128 }
@@ -145,32 +160,42 @@ public final class EfficientNetLite: Sendable {
     }
 
     /// One inverted-residual block, band by band (see the type's comment). Returns the output size.
-    private func run(_ block: InvertedResidualBlock, input x: UnsafeMutablePointer<Float>, output y: UnsafeMutablePointer<Float>,
-                     workspace: Workspace) -> Int {
-        let dw = block.depthwise, size = block.inputSize, outSize = block.outputSize
-        let mid = dw.channels, rowFloats = size * mid
+    private func run(
+        _ block: InvertedResidualBlock, input x: UnsafeMutablePointer<Float>, output y: UnsafeMutablePointer<Float>,
+        workspace: Workspace
+    ) -> Int {
+        let dw = block.depthwise
+        let size = block.inputSize
+        let outSize = block.outputSize
+        let mid = dw.channels
+        let rowFloats = size * mid
         let inChannels = block.expand?.inChannels ?? mid
         let pad = SamePadding(input: size, kernel: dw.kernel, stride: dw.stride)
-        let expanded = workspace.expanded.baseAddress!, dwOut = workspace.depthwise.baseAddress!
+        let expanded = workspace.expanded.baseAddress!
+        let dwOut = workspace.depthwise.baseAddress!
         var held = 0..<0  // input rows whose expansion is in `expanded`, from its start
         var oy0 = 0
         while oy0 < outSize {
             let oy1 = min(outSize, oy0 + block.bandRows)
-            let needed = max(0, oy0 * dw.stride - pad.before)..<min(size, (oy1 - 1) * dw.stride - pad.before + dw.kernel)
+            let needed =
+                max(0, oy0 * dw.stride - pad.before)..<min(size, (oy1 - 1) * dw.stride - pad.before + dw.kernel)
             let rows: UnsafePointer<Float>
             if let expand = block.expand {
                 // Keep the rows this band shares with the last one, expand only the new ones.
                 if needed.lowerBound < held.upperBound {
                     let keep = needed.lowerBound..<held.upperBound
-                    expanded.update(from: expanded + (keep.lowerBound - held.lowerBound) * rowFloats, count: keep.count * rowFloats)
+                    expanded.update(
+                        from: expanded + (keep.lowerBound - held.lowerBound) * rowFloats, count: keep.count * rowFloats)
                     held = keep
                 } else {
                     held = needed.lowerBound..<needed.lowerBound
                 }
                 let fresh = held.upperBound..<needed.upperBound
                 if !fresh.isEmpty {
-                    pointwise(expand, input: x + fresh.lowerBound * size * inChannels, output: expanded + held.count * rowFloats,
-                              rows: fresh.count * size, .relu6)
+                    pointwise(
+                        expand, input: x + fresh.lowerBound * size * inChannels,
+                        output: expanded + held.count * rowFloats,
+                        rows: fresh.count * size, .relu6)
                 }
                 held = needed.lowerBound..<needed.upperBound
                 rows = UnsafePointer(expanded)
@@ -179,27 +204,32 @@ public final class EfficientNetLite: Sendable {
             }
             dw.weights.withUnsafeBufferPointer { w in
                 dw.bias.withUnsafeBufferPointer { bias in
-                    Kernels.depthwise(input: rows, firstRow: needed.lowerBound, height: size, width: size, channels: mid,
-                                      output: dwOut, outputRows: oy0..<oy1, weights: w.baseAddress!, bias: bias.baseAddress!,
-                                      kernel: dw.kernel, stride: dw.stride)
+                    Kernels.depthwise(
+                        input: rows, firstRow: needed.lowerBound, height: size, width: size, channels: mid,
+                        output: dwOut, outputRows: oy0..<oy1, weights: w.baseAddress!, bias: bias.baseAddress!,
+                        kernel: dw.kernel, stride: dw.stride)
                 }
             }
             let out = oy0 * outSize * block.project.outChannels
             // A residual block has stride 1 and equal channels: output pixel i adds input pixel i.
-            pointwise(block.project, input: dwOut, output: y + out, rows: (oy1 - oy0) * outSize,
-                      block.hasResidual ? .residual(UnsafePointer(x + out)) : .linear)
+            pointwise(
+                block.project, input: dwOut, output: y + out, rows: (oy1 - oy0) * outSize,
+                block.hasResidual ? .residual(UnsafePointer(x + out)) : .linear)
             oy0 = oy1
         }
         return outSize
     }
 
     /// The stem, over the whole image; returns the output size.
-    private func convolve(_ layer: SpatialLayer, input: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, size: Int) -> Int {
+    private func convolve(
+        _ layer: SpatialLayer, input: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, size: Int
+    ) -> Int {
         layer.weights.withUnsafeBufferPointer { w in
             layer.bias.withUnsafeBufferPointer { bias in
-                Kernels.dense(input: input, height: size, width: size, inChannels: layer.inChannels,
-                              output: output, channels: layer.channels, weights: w.baseAddress!, bias: bias.baseAddress!,
-                              kernel: layer.kernel, stride: layer.stride)
+                Kernels.dense(
+                    input: input, height: size, width: size, inChannels: layer.inChannels,
+                    output: output, channels: layer.channels, weights: w.baseAddress!, bias: bias.baseAddress!,
+                    kernel: layer.kernel, stride: layer.stride)
             }
         }
         return SamePadding(input: size, kernel: layer.kernel, stride: layer.stride).output
@@ -210,11 +240,16 @@ public final class EfficientNetLite: Sendable {
     /// than filling the bias), then the activation or residual. (Splitting a whole-image
     /// GEMM into row blocks just to apply this epilogue in cache measured no faster; the fused
     /// bands of `run` are what keeps the data in cache.)
-    private func pointwise(_ layer: PointwiseLayer, input: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>,
-                           rows: Int, _ epilogue: Kernels.Epilogue) {
-        layer.bias.withUnsafeBufferPointer { Kernels.fillRows(output, rows: rows, with: $0.baseAddress!, channels: layer.outChannels) }
+    private func pointwise(
+        _ layer: PointwiseLayer, input: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>,
+        rows: Int, _ epilogue: Kernels.Epilogue
+    ) {
+        layer.bias.withUnsafeBufferPointer {
+            Kernels.fillRows(output, rows: rows, with: $0.baseAddress!, channels: layer.outChannels)
+        }
         layer.weights.withUnsafeBufferPointer { w in
-            BLAS.multiplyAccumulating(input, w.baseAddress!, into: output, m: rows, n: layer.outChannels, k: layer.inChannels)
+            BLAS.multiplyAccumulating(
+                input, w.baseAddress!, into: output, m: rows, n: layer.outChannels, k: layer.inChannels)
         }
         Kernels.finish(output, count: rows * layer.outChannels, epilogue)
     }

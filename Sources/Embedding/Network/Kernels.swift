@@ -12,7 +12,9 @@ enum Kernels {
     static func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
 
     @inline(__always)
-    static func store(_ v: V, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self) }
+    static func store(_ v: V, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self)
+    }
 
     /// a + b·c, unfused: the same bits on every CPU, and no software fma() where the build target
     /// lacks the instruction (`addingProduct` then costs a library call per lane).
@@ -35,22 +37,28 @@ enum Kernels {
     /// weights [k × k × channels].
     static func depthwise(
         input: UnsafePointer<Float>, firstRow: Int, height h: Int, width w: Int, channels: Int,
-        output: UnsafeMutablePointer<Float>, outputRows: Range<Int>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+        output: UnsafeMutablePointer<Float>, outputRows: Range<Int>, weights: UnsafePointer<Float>,
+        bias: UnsafePointer<Float>,
         kernel k: Int, stride s: Int
     ) {
         let py = SamePadding(input: h, kernel: k, stride: s)
         let px = SamePadding(input: w, kernel: k, stride: s)
         for oy in outputRows {
             let iy0 = oy &* s &- py.before
-            let ky0 = Swift.max(0, -iy0), ky1 = Swift.min(k, h &- iy0)
+            let ky0 = Swift.max(0, -iy0)
+            let ky1 = Swift.min(k, h &- iy0)
             for ox in 0..<px.output {
                 let ix0 = ox &* s &- px.before
-                let kx0 = Swift.max(0, -ix0), kx1 = Swift.min(k, w &- ix0)
+                let kx0 = Swift.max(0, -ix0)
+                let kx1 = Swift.min(k, w &- ix0)
                 let out = output + ((oy &- outputRows.lowerBound) &* px.output &+ ox) &* channels
                 var c = 0
                 // 32 channels at a time: four accumulators stay in registers over every tap.
                 while c &+ 32 <= channels {
-                    var a0 = load(bias + c), a1 = load(bias + (c &+ 8)), a2 = load(bias + (c &+ 16)), a3 = load(bias + (c &+ 24))
+                    var a0 = load(bias + c)
+                    var a1 = load(bias + (c &+ 8))
+                    var a2 = load(bias + (c &+ 16))
+                    var a3 = load(bias + (c &+ 24))
                     for ky in ky0..<ky1 {
                         let row: Int = (iy0 &+ ky &- firstRow) &* w &+ ix0
                         for kx in kx0..<kx1 {
@@ -62,7 +70,10 @@ enum Kernels {
                             a3 = multiplyAdd(a3, load(x + 24), load(t + 24))
                         }
                     }
-                    store(a0, out + c); store(a1, out + (c &+ 8)); store(a2, out + (c &+ 16)); store(a3, out + (c &+ 24))
+                    store(a0, out + c)
+                    store(a1, out + (c &+ 8))
+                    store(a2, out + (c &+ 16))
+                    store(a3, out + (c &+ 24))
                     c &+= 32
                 }
                 while c &+ lanes <= channels {
@@ -70,7 +81,9 @@ enum Kernels {
                     for ky in ky0..<ky1 {
                         let row: Int = (iy0 &+ ky &- firstRow) &* w &+ ix0
                         for kx in kx0..<kx1 {
-                            a = multiplyAdd(a, load(input + ((row &+ kx) &* channels &+ c)), load(weights + ((ky &* k &+ kx) &* channels &+ c)))
+                            a = multiplyAdd(
+                                a, load(input + ((row &+ kx) &* channels &+ c)),
+                                load(weights + ((ky &* k &+ kx) &* channels &+ c)))
                         }
                     }
                     store(a, out + c)
@@ -103,21 +116,27 @@ enum Kernels {
         let px = SamePadding(input: w, kernel: k, stride: s)
         for oy in 0..<py.output {
             let iy0 = oy &* s &- py.before
-            let ky0 = Swift.max(0, -iy0), ky1 = Swift.min(k, h &- iy0)
+            let ky0 = Swift.max(0, -iy0)
+            let ky1 = Swift.min(k, h &- iy0)
             for ox in 0..<px.output {
                 let ix0 = ox &* s &- px.before
-                let kx0 = Swift.max(0, -ix0), kx1 = Swift.min(k, w &- ix0)
+                let kx0 = Swift.max(0, -ix0)
+                let kx1 = Swift.min(k, w &- ix0)
                 let out = output + (oy &* px.output &+ ox) &* channels
                 var c = 0
                 // 32 channels at a time: four independent FMA chains.
                 while c &+ 32 <= channels {
-                    var a0 = load(bias + c), a1 = load(bias + (c &+ 8)), a2 = load(bias + (c &+ 16)), a3 = load(bias + (c &+ 24))
+                    var a0 = load(bias + c)
+                    var a1 = load(bias + (c &+ 8))
+                    var a2 = load(bias + (c &+ 16))
+                    var a3 = load(bias + (c &+ 24))
                     for ky in ky0..<ky1 {
                         for kx in kx0..<kx1 {
                             let pixel = input + ((iy0 &+ ky) &* w &+ ix0 &+ kx) &* inChannels
                             let tap = weights + ((ky &* k &+ kx) &* inChannels &* channels &+ c)
                             for t in 0..<inChannels {
-                                let v = V(repeating: pixel[t]), wt = tap + t &* channels
+                                let v = V(repeating: pixel[t])
+                                let wt = tap + t &* channels
                                 a0 = multiplyAdd(a0, v, load(wt))
                                 a1 = multiplyAdd(a1, v, load(wt + 8))
                                 a2 = multiplyAdd(a2, v, load(wt + 16))
@@ -125,7 +144,10 @@ enum Kernels {
                             }
                         }
                     }
-                    store(a0, out + c); store(a1, out + (c &+ 8)); store(a2, out + (c &+ 16)); store(a3, out + (c &+ 24))
+                    store(a0, out + c)
+                    store(a1, out + (c &+ 8))
+                    store(a2, out + (c &+ 16))
+                    store(a3, out + (c &+ 24))
                     c &+= 32
                 }
                 while c < channels {
@@ -147,7 +169,9 @@ enum Kernels {
 
     /// Before a 1×1 convolution's GEMM: every output row starts as the folded bias, so the GEMM
     /// accumulates onto it (beta = 1) and no separate zeroing or bias pass is needed.
-    static func fillRows(_ data: UnsafeMutablePointer<Float>, rows: Int, with bias: UnsafePointer<Float>, channels n: Int) {
+    static func fillRows(
+        _ data: UnsafeMutablePointer<Float>, rows: Int, with bias: UnsafePointer<Float>, channels n: Int
+    ) {
         for r in 0..<rows { (data + r &* n).update(from: bias, count: n) }
     }
 
@@ -167,7 +191,9 @@ enum Kernels {
     }
 
     /// Mean over `rows` pixels of [rows × channels] into `output[channels]`.
-    static func averagePool(_ input: UnsafePointer<Float>, rows: Int, channels n: Int, into output: UnsafeMutablePointer<Float>) {
+    static func averagePool(
+        _ input: UnsafePointer<Float>, rows: Int, channels n: Int, into output: UnsafeMutablePointer<Float>
+    ) {
         output.update(repeating: 0, count: n)
         for r in 0..<rows {
             let row = input + r &* n

@@ -45,7 +45,8 @@ struct InvertedResidualBlock: Sendable {
 
     /// Floats of expanded input rows one band needs.
     var expandedBandFloats: Int {
-        expand == nil ? 0 : min(inputSize, (bandRows - 1) * depthwise.stride + depthwise.kernel) * inputSize * depthwise.channels
+        expand == nil
+            ? 0 : min(inputSize, (bandRows - 1) * depthwise.stride + depthwise.kernel) * inputSize * depthwise.channels
     }
 
     /// Floats of depthwise output one band holds.
@@ -75,11 +76,14 @@ struct BatchNormFolder {
         for o in 0..<outChannels {
             for i in 0..<inChannels { folded[i * outChannels + o] = Float(Double(w[o * inChannels + i]) * scale[o]) }
         }
-        return PointwiseLayer(inChannels: inChannels, outChannels: outChannels, weights: folded, bias: shift.map(Float.init))
+        return PointwiseLayer(
+            inChannels: inChannels, outChannels: outChannels, weights: folded, bias: shift.map(Float.init))
     }
 
     /// Torch layout [out, in/groups, k, k] → [k, k, taps, out].
-    func spatial(conv: String, bn: String, inChannels: Int, channels: Int, kernel k: Int, stride: Int, dense: Bool) throws -> SpatialLayer {
+    func spatial(conv: String, bn: String, inChannels: Int, channels: Int, kernel k: Int, stride: Int, dense: Bool)
+        throws -> SpatialLayer
+    {
         let taps = dense ? inChannels : 1
         let w = try file.tensor("\(conv).weight", shape: [channels, taps, k, k])
         let (scale, shift) = try batchNorm(bn, channels: channels)
@@ -94,7 +98,8 @@ struct BatchNormFolder {
                 }
             }
         }
-        return SpatialLayer(inChannels: inChannels, channels: channels, kernel: k, stride: stride, dense: dense,
-                            weights: folded, bias: shift.map(Float.init))
+        return SpatialLayer(
+            inChannels: inChannels, channels: channels, kernel: k, stride: stride, dense: dense,
+            weights: folded, bias: shift.map(Float.init))
     }
 }

@@ -8,7 +8,8 @@ public enum ResourceLocator {
     public static func locate(folder: String, marker: String) -> URL {
         let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         var candidates = [cwd]
-        var dir = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent()
+        var dir = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
+            .deletingLastPathComponent()
         for _ in 0..<5 {
             candidates.append(dir)
             dir = dir.deletingLastPathComponent()

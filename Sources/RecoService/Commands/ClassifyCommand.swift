@@ -22,7 +22,9 @@ struct ClassifyCommand: ParsableCommand {
 
     func run() throws {
         let embedder = try options.makeEmbedder()
-        let files = self.files, top = self.top, json = self.json
+        let files = self.files
+        let top = self.top
+        let json = self.json
         let failures = Mutex(0)
         let printer = OrderedResults<Result<Embedding, any Error>> { index, result in
             switch result {
@@ -30,9 +32,15 @@ struct ClassifyCommand: ParsableCommand {
                 let classes = topClasses(logits: e.logits ?? [], k: top)
                 if json {
                     let list = classes.map {
-                        JSON.object([("index", "\($0.index)"), ("name", JSON.string($0.name)), ("probability", JSON.number($0.probability))])
+                        JSON.object([
+                            ("index", "\($0.index)"), ("name", JSON.string($0.name)),
+                            ("probability", JSON.number($0.probability)),
+                        ])
                     }
-                    Console.out(JSON.object([("file", JSON.string(files[index])), ("classes", "[" + list.joined(separator: ",") + "]")]))
+                    Console.out(
+                        JSON.object([
+                            ("file", JSON.string(files[index])), ("classes", "[" + list.joined(separator: ",") + "]"),
+                        ]))
                 } else {
                     Console.out(files[index])
                     for c in classes {

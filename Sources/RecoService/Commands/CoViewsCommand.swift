@@ -25,15 +25,20 @@ struct CoViewsCommand: ParsableCommand {
             build.config = options.config
             build.settings = options.settings
             let s = try reportingErrors("coviews rebuild") { try build.run() }
-            Console.out(options.json ? s.json : String(
-                format: "%d events (%d skipped), %.1f weighted sessions (%d bots ignored), %d items, %d pairs, in %.1f s",
-                s.events, s.skippedEvents, s.sessions, s.botSessions, s.items, s.pairs, s.seconds))
+            Console.out(
+                options.json
+                    ? s.json
+                    : String(
+                        format:
+                            "%d events (%d skipped), %.1f weighted sessions (%d bots ignored), %d items, %d pairs, in %.1f s",
+                        s.events, s.skippedEvents, s.sessions, s.botSessions, s.items, s.pairs, s.seconds))
         }
     }
 
     struct Update: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Add the view events written since the last rebuild or update to the stored counts, and recompute the lists they change.",
+            abstract:
+                "Add the view events written since the last rebuild or update to the stored counts, and recompute the lists they change.",
             discussion: "With no rebuild yet, or options different from the stored ones, this runs the full recount."
         )
 
@@ -45,9 +50,13 @@ struct CoViewsCommand: ParsableCommand {
             update.config = options.config
             update.settings = options.settings
             let s = try reportingErrors("coviews update") { try update.run() }
-            Console.out(options.json ? s.json : String(
-                format: "%d new events (%d skipped) in %d sessions, %d lists recomputed%@, in %.1f s",
-                s.newEvents, s.skippedEvents, s.sessions, s.relisted, s.full ? " (full recount)" : "", s.seconds))
+            Console.out(
+                options.json
+                    ? s.json
+                    : String(
+                        format: "%d new events (%d skipped) in %d sessions, %d lists recomputed%@, in %.1f s",
+                        s.newEvents, s.skippedEvents, s.sessions, s.relisted, s.full ? " (full recount)" : "", s.seconds
+                    ))
         }
     }
 }

@@ -8,15 +8,20 @@ import Foundation
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Build the demo catalog (Tux Paint photo stamps), embed it, simulate sessions, compute neighbours and co-views, then serve it.",
-        discussion: "ops/run fetches the photos and starts the local PostgreSQL first. The sessions are simulated, not real shoppers."
+        abstract:
+            "Build the demo catalog (Tux Paint photo stamps), embed it, simulate sessions, compute neighbours and co-views, then serve it.",
+        discussion:
+            "ops/run fetches the photos and starts the local PostgreSQL first. The sessions are simulated, not real shoppers."
     )
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var model: ModelOptions
 
-    @Option(help: "The stamps folder (default: RECO_DEMO_PHOTOS, else .cache/tuxpaint/stamps from ops/demo/fetch-photos).")
-    var photos: String = ProcessInfo.processInfo.environment["RECO_DEMO_PHOTOS"] ?? ResourceLocator.locate(folder: ".cache/tuxpaint/stamps", marker: "food").path
+    @Option(
+        help: "The stamps folder (default: RECO_DEMO_PHOTOS, else .cache/tuxpaint/stamps from ops/demo/fetch-photos).")
+    var photos: String =
+        ProcessInfo.processInfo.environment["RECO_DEMO_PHOTOS"]
+        ?? ResourceLocator.locate(folder: ".cache/tuxpaint/stamps", marker: "food").path
 
     @Option(help: "Where the generated catalog and views CSV files go.")
     var workDir: String = ".data/demo"
@@ -24,7 +29,8 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Simulated sessions.") var sessions: Int = 20000
     @Option(help: "Seed of the simulated sessions.") var seed: UInt64 = 1
     @Option(help: "Address to serve on.") var host: String = "127.0.0.1"
-    @Option(help: "Port to serve on.") var port: Int = Int(ProcessInfo.processInfo.environment["RECO_PORT"] ?? "") ?? 8080
+    @Option(help: "Port to serve on.") var port: Int =
+        Int(ProcessInfo.processInfo.environment["RECO_PORT"] ?? "") ?? 8080
     @Flag(help: "Prepare everything but do not start the service.") var noServe = false
 
     func run() async throws {
@@ -41,16 +47,21 @@ struct DemoCommand: AsyncParsableCommand {
             let csv = work.appendingPathComponent("catalog.csv")
             try DemoCatalog.writeCSV(photos, to: csv)
             let imported = try CatalogImporter(database: db).run(path: csv.path, deactivateMissing: false)
-            Console.out("  \(photos.count) photos in \(Set(photos.map(\.category)).count) categories: \(imported.inserted) new, \(imported.updated) changed")
+            Console.out(
+                "  \(photos.count) photos in \(Set(photos.map(\.category)).count) categories: \(imported.inserted) new, \(imported.updated) changed"
+            )
 
             step("embeddings")
             let embedder = try model.makeEmbedder()
             var options = EmbeddingJobOptions()
             options.workers = model.workers
             let progress = ProgressReporter(label: "  embedding")
-            let embedded = try EmbeddingJob(database: db, embedder: embedder, options: options).run(progress: progress.update)
+            let embedded = try EmbeddingJob(database: db, embedder: embedder, options: options).run(
+                progress: progress.update)
             progress.finish()
-            Console.out(String(format: "  %d embedded in %.1f s, %d failed", embedded.embedded, embedded.seconds, embedded.failed))
+            Console.out(
+                String(
+                    format: "  %d embedded in %.1f s, %d failed", embedded.embedded, embedded.seconds, embedded.failed))
 
             step("image neighbours")
             var neighbours = NeighbourUpdate(database: db, model: embedder.modelIdentifier)
@@ -67,12 +78,16 @@ struct DemoCommand: AsyncParsableCommand {
 
             step("co-views")
             let coviews = try CoViewUpdate(database: db).run()
-            Console.out(String(format: "  %d new events, %d lists rewritten in %.1f s", coviews.newEvents, coviews.relisted, coviews.seconds))
+            Console.out(
+                String(
+                    format: "  %d new events, %d lists rewritten in %.1f s", coviews.newEvents, coviews.relisted,
+                    coviews.seconds))
             return embedder.modelIdentifier
         }
         guard !noServe else { return }
         let base = "http://\(host):\(port)"
-        Console.out("""
+        Console.out(
+            """
 
             reco demo is ready (model \(modelID)). Open:
               \(base)/                           items, search by photo
@@ -82,8 +97,9 @@ struct DemoCommand: AsyncParsableCommand {
             Ctrl-C stops the service.
 
             """)
-        let serve = try ServeCommand.parse(["--host", host, "--port", "\(port)", "--model", model.model, "--model-id", modelID]
-                                           + (database.databaseURL.map { ["--database-url", $0] } ?? []))
+        let serve = try ServeCommand.parse(
+            ["--host", host, "--port", "\(port)", "--model", model.model, "--model-id", modelID]
+                + (database.databaseURL.map { ["--database-url", $0] } ?? []))
         try await serve.run()
     }
 

@@ -29,25 +29,30 @@ struct EmbedCommand: ParsableCommand {
 
     func run() throws {
         let embedder = try options.makeEmbedder()
-        let files = self.files, raw = noNormalize
+        let files = self.files
+        let raw = noNormalize
         let failures = Mutex(0)
         let printer = OrderedResults<Result<Embedding, any Error>> { index, result in
             switch result {
             case .success(let e):
-                Console.out(JSON.object([
-                    ("file", JSON.string(files[index])), ("model", JSON.string(e.model)),
-                    ("dims", "\(e.vector.count)"), ("vector", JSON.array(raw ? e.feature : e.vector)),
-                ]))
+                Console.out(
+                    JSON.object([
+                        ("file", JSON.string(files[index])), ("model", JSON.string(e.model)),
+                        ("dims", "\(e.vector.count)"), ("vector", JSON.array(raw ? e.feature : e.vector)),
+                    ]))
             case .failure(let error):
                 failures.withLock { $0 += 1 }
                 Console.out(JSON.object([("file", JSON.string(files[index])), ("error", JSON.error(error))]))
             }
         }
-        let clock = ContinuousClock(), start = clock.now
+        let clock = ContinuousClock()
+        let start = clock.now
         embedder.embedAll(files.map(inputFormat.source), workers: options.workers) { printer.add($0, $1) }
         if stats {
             let seconds = (clock.now - start) / .seconds(1)
-            Console.err("reco-stats images=\(files.count) seconds=\(seconds) images_per_second=\(Double(files.count) / seconds)")
+            Console.err(
+                "reco-stats images=\(files.count) seconds=\(seconds) images_per_second=\(Double(files.count) / seconds)"
+            )
         }
         let failed = failures.withLock { $0 }
         if failed > 0 {

@@ -20,7 +20,8 @@ struct EventsCommand: ParsableCommand {
 
         func validate() throws {
             guard ViewEventRetention.parseAge(olderThan) != nil else {
-                throw ValidationError("--older-than must be a number followed by h, d or w (e.g. 90d), not '\(olderThan)'")
+                throw ValidationError(
+                    "--older-than must be a number followed by h, d or w (e.g. 90d), not '\(olderThan)'")
             }
         }
 
@@ -29,8 +30,11 @@ struct EventsCommand: ParsableCommand {
             let s = try reportingErrors("events prune") {
                 try ViewEventRetention(database: database.makeDatabase()).prune(olderThan: age)
             }
-            Console.out(json ? s.json : "dropped \(s.partitions) month partitions and \(s.events) events older than "
-                + ISO8601.format(s.cutoff))
+            Console.out(
+                json
+                    ? s.json
+                    : "dropped \(s.partitions) month partitions and \(s.events) events older than "
+                        + ISO8601.format(s.cutoff))
         }
     }
 }

@@ -14,7 +14,8 @@ struct ImportCommand: ParsableCommand {
     struct Items: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "catalog",
-            abstract: "Upsert items by id: columns id (required), title, category, image (a path relative to the file, or an http(s) URL), in_stock; any other column goes into attributes."
+            abstract:
+                "Upsert items by id: columns id (required), title, category, image (a path relative to the file, or an http(s) URL), in_stock; any other column goes into attributes."
         )
         @OptionGroup var database: DatabaseOptions
         @Option(help: "csv or jsonl (default: from the file name).") var format: Catalog.InputFormat?
@@ -32,9 +33,12 @@ struct ImportCommand: ParsableCommand {
                     path: file, format: format, deactivateMissing: deactivateMissing,
                     onBadRow: { Console.err("\(file): \($0)") }, onWarning: { Console.err("\(file): warning: \($0)") })
             }
-            Console.out(json ? summary.json : "read \(summary.read) rows: \(summary.inserted) new, \(summary.updated) updated, "
-                + "\(summary.unchanged) unchanged, \(summary.bad.count) bad, \(summary.warnings.count) warnings; "
-                + "\(summary.deactivated) deactivated")
+            Console.out(
+                json
+                    ? summary.json
+                    : "read \(summary.read) rows: \(summary.inserted) new, \(summary.updated) updated, "
+                        + "\(summary.unchanged) unchanged, \(summary.bad.count) bad, \(summary.warnings.count) warnings; "
+                        + "\(summary.deactivated) deactivated")
             if !summary.bad.isEmpty { throw ExitCode(2) }
         }
     }
@@ -51,9 +55,14 @@ struct ImportCommand: ParsableCommand {
 
         func run() throws {
             let summary = try reportingErrors("import views") {
-                try ViewImporter(database: database.makeDatabase()).run(path: file, format: format) { Console.err("\(file): \($0)") }
+                try ViewImporter(database: database.makeDatabase()).run(path: file, format: format) {
+                    Console.err("\(file): \($0)")
+                }
             }
-            Console.out(json ? summary.json : "read \(summary.read) rows: \(summary.inserted) events appended, \(summary.bad.count) bad")
+            Console.out(
+                json
+                    ? summary.json
+                    : "read \(summary.read) rows: \(summary.inserted) events appended, \(summary.bad.count) bad")
             if !summary.bad.isEmpty { throw ExitCode(2) }
         }
     }

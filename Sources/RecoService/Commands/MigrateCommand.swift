@@ -19,7 +19,8 @@ struct MigrateCommand: ParsableCommand {
             let migrator = try Migrator(directory: dir)
             let applied = try database.makeDatabase().withConnection { try migrator.apply(to: $0) }
             for m in applied { Console.out("applied \(String(format: "%04d", m.version))_\(m.name)") }
-            Console.out("database is at migration \(migrator.migrations.last?.version ?? 0) (\(applied.count) applied now)")
+            Console.out(
+                "database is at migration \(migrator.migrations.last?.version ?? 0) (\(applied.count) applied now)")
         }
     }
 }

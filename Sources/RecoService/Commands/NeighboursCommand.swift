@@ -12,7 +12,8 @@ struct NeighboursCommand: ParsableCommand {
 
     struct Rebuild: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Recompute the exact top-K image neighbours of every active item for the model, and replace them in the database."
+            abstract:
+                "Recompute the exact top-K image neighbours of every active item for the model, and replace them in the database."
         )
 
         @OptionGroup var database: DatabaseOptions
@@ -20,25 +21,33 @@ struct NeighboursCommand: ParsableCommand {
         @Option(help: "Neighbours per item.") var k: Int = 100
         @Option(help: "Model identifier of the stored vectors (default: the one of --model, which is then loaded).")
         var modelID: String?
-        @Flag(help: "Approximate inverted-file search instead of the exact pass (very large catalogs).") var approximate = false
+        @Flag(help: "Approximate inverted-file search instead of the exact pass (very large catalogs).")
+        var approximate = false
         @Option(help: "With --approximate: cells searched per item.") var probes: Int = 8
         @Flag(help: "Print the summary as JSON.") var json = false
 
         func run() throws {
             let summary = try reportingErrors("neighbours rebuild") {
-                var build = NeighbourBuild(database: database.makeDatabase(), model: try modelID ?? model.makeEmbedder().modelIdentifier)
+                var build = NeighbourBuild(
+                    database: database.makeDatabase(), model: try modelID ?? model.makeEmbedder().modelIdentifier)
                 build.k = k
                 build.workers = model.workers
                 if approximate { build.approximate = .init(probes: probes) }
                 return try build.run()
             }
-            Console.out(json ? summary.json : String(format: "%d items, top %d neighbours each, in %.1f s", summary.items, summary.k, summary.seconds))
+            Console.out(
+                json
+                    ? summary.json
+                    : String(
+                        format: "%d items, top %d neighbours each, in %.1f s", summary.items, summary.k, summary.seconds
+                    ))
         }
     }
 
     struct Update: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Bring the stored image neighbours up to date with vectors written since the last build or update (exact; rewrites only lists that change)."
+            abstract:
+                "Bring the stored image neighbours up to date with vectors written since the last build or update (exact; rewrites only lists that change)."
         )
 
         @OptionGroup var database: DatabaseOptions
@@ -49,24 +58,31 @@ struct NeighboursCommand: ParsableCommand {
 
         func run() throws {
             let s = try reportingErrors("neighbours update") {
-                var update = NeighbourUpdate(database: database.makeDatabase(), model: try modelID ?? model.makeEmbedder().modelIdentifier)
+                var update = NeighbourUpdate(
+                    database: database.makeDatabase(), model: try modelID ?? model.makeEmbedder().modelIdentifier)
                 update.workers = model.workers
                 return try update.run()
             }
-            Console.out(json ? s.json : String(format: "%d changed, %d lists rewritten of %d%@ in %.1f s",
-                                               s.changed, s.rewritten, s.items, s.full ? " (full rebuild)" : "", s.seconds))
+            Console.out(
+                json
+                    ? s.json
+                    : String(
+                        format: "%d changed, %d lists rewritten of %d%@ in %.1f s",
+                        s.changed, s.rewritten, s.items, s.full ? " (full rebuild)" : "", s.seconds))
         }
     }
 
     struct Compute: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Top-K cosine neighbours of every row of a raw little-endian float32 matrix (rows L2-normalised).",
+            abstract:
+                "Top-K cosine neighbours of every row of a raw little-endian float32 matrix (rows L2-normalised).",
             discussion: "Writes, per row, K int32 indices then K float32 scores (little-endian) to --output."
         )
 
         @Option(help: "Floats per row.") var dims: Int = 1280
         @Option(help: "Neighbours per row.") var k: Int = 100
-        @Option(help: "Worker threads (default: one per core).") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+        @Option(help: "Worker threads (default: one per core).") var workers: Int = ProcessInfo.processInfo
+            .activeProcessorCount
         @Option(help: "Where to write the result (default: nowhere; use with --stats to time).") var output: String?
         @Flag(help: "Print the time taken to standard error.") var stats = false
         @Flag(help: "Approximate inverted-file search instead of the exact pass.") var approximate = false
@@ -82,9 +98,12 @@ struct NeighboursCommand: ParsableCommand {
                 }
                 return VectorMatrix(dims: dims, values: try VectorCodec.decode([UInt8](data)))
             }
-            let clock = ContinuousClock(), start = clock.now
-            let lists = approximate
-                ? ApproximateNeighbours.compute(matrix, k: k, parameters: .init(lists: self.lists, probes: probes), workers: workers)
+            let clock = ContinuousClock()
+            let start = clock.now
+            let lists =
+                approximate
+                ? ApproximateNeighbours.compute(
+                    matrix, k: k, parameters: .init(lists: self.lists, probes: probes), workers: workers)
                 : ExactNeighbours.compute(matrix, k: k, workers: workers)
             let seconds = (clock.now - start) / .seconds(1)
             if stats { Console.err("reco-stats rows=\(matrix.count) k=\(k) seconds=\(seconds)") }
@@ -92,7 +111,9 @@ struct NeighboursCommand: ParsableCommand {
             var bytes = [UInt8]()
             bytes.reserveCapacity(matrix.count * k * 8)
             for list in lists {
-                let padded = list + Array(repeating: ExactNeighbours.Neighbour(index: -1, score: 0), count: max(0, k - list.count))
+                let padded =
+                    list
+                    + Array(repeating: ExactNeighbours.Neighbour(index: -1, score: 0), count: max(0, k - list.count))
                 for n in padded.prefix(k) { withUnsafeBytes(of: n.index.littleEndian) { bytes += $0 } }
                 for n in padded.prefix(k) { withUnsafeBytes(of: n.score.bitPattern.littleEndian) { bytes += $0 } }
             }

@@ -31,12 +31,18 @@ struct SearchCommand: ParsableCommand {
         }
         let close = CloseMatch(threshold: closeMatch).isClose(bestScore: results.first?.score)
         if json {
-            let rows = results.map { JSON.object([("item_id", JSON.string($0.itemID)), ("score", JSON.number($0.score))]) }
-            Console.out(JSON.object([("model", JSON.string(modelID)), ("close_match", "\(close)"),
-                                     ("results", "[" + rows.joined(separator: ",") + "]")]))
+            let rows = results.map {
+                JSON.object([("item_id", JSON.string($0.itemID)), ("score", JSON.number($0.score))])
+            }
+            Console.out(
+                JSON.object([
+                    ("model", JSON.string(modelID)), ("close_match", "\(close)"),
+                    ("results", "[" + rows.joined(separator: ",") + "]"),
+                ]))
         } else {
             if !close, let best = results.first {
-                Console.out(String(format: "nothing close (best cosine %.4f < %.2f); the least far:", best.score, closeMatch))
+                Console.out(
+                    String(format: "nothing close (best cosine %.4f < %.2f); the least far:", best.score, closeMatch))
             }
             for r in results { Console.out(String(format: "%.4f  %@", r.score, r.itemID)) }
         }

@@ -7,12 +7,14 @@ import Foundation
 struct SimulateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulate",
-        abstract: "Generate simulated browsing sessions (seeded) over the catalog's items and image neighbours, and import them.",
+        abstract:
+            "Generate simulated browsing sessions (seeded) over the catalog's items and image neighbours, and import them.",
         discussion: "A seed whose sessions are already stored is not simulated again."
     )
 
     @OptionGroup var database: DatabaseOptions
-    @Option(help: "Model identifier whose image neighbours guide the simulated shoppers (default: the newest build's).") var modelID: String?
+    @Option(help: "Model identifier whose image neighbours guide the simulated shoppers (default: the newest build's).")
+    var modelID: String?
     @Option(help: "Sessions to simulate.") var sessions: Int = 20000
     @Option(help: "Seed (session ids are sim-SEED-N).") var seed: UInt64 = 1
     @Option(help: "Where to write the views CSV.") var out: String = ".data/views-simulated.csv"
@@ -27,7 +29,10 @@ struct SimulateCommand: ParsableCommand {
             simulation.simulator.sessions = sessions
             simulation.simulator.seed = seed
             let stored = try simulation.run(csv: URL(fileURLWithPath: out))
-            Console.out(stored > 0 ? "\(stored) view events from \(sessions) simulated sessions stored (\(out))" : "sessions of seed \(seed) are already stored")
+            Console.out(
+                stored > 0
+                    ? "\(stored) view events from \(sessions) simulated sessions stored (\(out))"
+                    : "sessions of seed \(seed) are already stored")
         }
     }
 }

@@ -16,7 +16,8 @@ final class ProgressReporter: Sendable {
         let eta = rate > 0 ? Double(max(0, s.total - done)) / rate : 0
         let figures = String(format: "%d/%d  %.1f images/s  ETA %.0fs  (%d failed)", done, s.total, rate, eta, s.failed)
         if terminal {
-            let width = 30, filled = s.total > 0 ? min(width, width * done / s.total) : width
+            let width = 30
+            let filled = s.total > 0 ? min(width, width * done / s.total) : width
             let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
             FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(figures)\u{1B}[K".utf8))
         } else if lastLine.withLock({ last in

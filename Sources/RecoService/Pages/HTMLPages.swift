@@ -7,15 +7,19 @@ struct HTMLPages: Sendable {
     let library: MustacheLibrary
 
     static func load() async throws -> HTMLPages {
-        guard let dir = Bundle.module.url(forResource: "templates", withExtension: nil, subdirectory: "Resources") else {
+        guard let dir = Bundle.module.url(forResource: "templates", withExtension: nil, subdirectory: "Resources")
+        else {
             throw PageError("the page templates are missing from the bundle")
         }
         return HTMLPages(library: try await MustacheLibrary(directory: dir.path))
     }
 
     func render(_ template: String, _ values: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
-        let html = library.render(values, withTemplate: template) ?? "<!doctype html><p>template \(template) is missing</p>"
-        return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
+        let html =
+            library.render(values, withTemplate: template) ?? "<!doctype html><p>template \(template) is missing</p>"
+        return Response(
+            status: status, headers: [.contentType: "text/html; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
     /// An error page with its status.

@@ -15,7 +15,8 @@ struct ImageRoute: Sendable {
 
     func handle(_ request: Request, context: some RequestContext) async throws -> Response {
         guard let id = ItemPath.id(context.parameters), let snapshot = state.snapshot,
-              let index = snapshot.catalog.index(of: id) else {
+            let index = snapshot.catalog.index(of: id)
+        else {
             return JSONResponse.error(.notFound, "no such item")
         }
         let item = snapshot.catalog.item(index)
@@ -28,8 +29,14 @@ struct ImageRoute: Sendable {
             return Response(status: .notModified, headers: [.eTag: etag, .cacheControl: Self.cacheControl])
         }
         let path = uri.hasPrefix("file://") ? URL(string: uri)?.path ?? uri : uri
-        if let root, !root.admits(path) { return JSONResponse.error(.notFound, "the image of item '\(id)' is not served") }
-        guard let data = try? await NIOThreadPool.singleton.runIfActive({ try Data(contentsOf: URL(fileURLWithPath: path)) }) else {
+        if let root, !root.admits(path) {
+            return JSONResponse.error(.notFound, "the image of item '\(id)' is not served")
+        }
+        guard
+            let data = try? await NIOThreadPool.singleton.runIfActive({
+                try Data(contentsOf: URL(fileURLWithPath: path))
+            })
+        else {
             return JSONResponse.error(.notFound, "the image of item '\(id)' cannot be read")
         }
         guard let type = ImageContentType.of(data) else {

@@ -28,14 +28,19 @@ struct CatalogRefresher: Service {
             let version = try await NIOThreadPool.singleton.runIfActive { try loader.version() }
             if state.setDatabaseUp(true) { logger.info("database reachable") }
             if version != state.snapshot?.version {
-                let clock = ContinuousClock(), start = clock.now
+                let clock = ContinuousClock()
+                let start = clock.now
                 let (catalog, loaded) = try await NIOThreadPool.singleton.runIfActive { try loader.load() }
                 state.install(.init(catalog: catalog, version: loaded, loadedAt: Date()))
-                logger.info("catalog loaded", metadata: [
-                    "items": "\(catalog.items.count)", "model": "\(loaded.model ?? "none")",
-                    "with_image_neighbours": "\(catalog.itemsWithImageNeighbours)", "with_coviews": "\(catalog.itemsWithCoViews)",
-                    "seconds": "\(((clock.now - start) / .seconds(1)).formatted(.number.precision(.fractionLength(2))))",
-                ])
+                logger.info(
+                    "catalog loaded",
+                    metadata: [
+                        "items": "\(catalog.items.count)", "model": "\(loaded.model ?? "none")",
+                        "with_image_neighbours": "\(catalog.itemsWithImageNeighbours)",
+                        "with_coviews": "\(catalog.itemsWithCoViews)",
+                        "seconds":
+                            "\(((clock.now - start) / .seconds(1)).formatted(.number.precision(.fractionLength(2))))",
+                    ])
             }
         } catch let error as PostgresError where error.isConnectionLoss {
             metrics.refreshFailed()

@@ -28,11 +28,13 @@ struct CoViewScheduler: Service {
             let job = update
             let s = try await NIOThreadPool.singleton.runIfActive { try job.run() }
             guard !s.skipped, s.newEvents + s.skippedEvents > 0 || s.full else { return }
-            logger.info("co-views updated", metadata: [
-                "new_events": "\(s.newEvents)", "skipped_events": "\(s.skippedEvents)", "sessions": "\(s.sessions)",
-                "relisted": "\(s.relisted)", "full": "\(s.full)",
-                "seconds": "\(s.seconds.formatted(.number.precision(.fractionLength(2))))",
-            ])
+            logger.info(
+                "co-views updated",
+                metadata: [
+                    "new_events": "\(s.newEvents)", "skipped_events": "\(s.skippedEvents)", "sessions": "\(s.sessions)",
+                    "relisted": "\(s.relisted)", "full": "\(s.full)",
+                    "seconds": "\(s.seconds.formatted(.number.precision(.fractionLength(2))))",
+                ])
         } catch {
             logger.error("co-view update failed; the next round retries", metadata: ["error": "\(error)"])
         }

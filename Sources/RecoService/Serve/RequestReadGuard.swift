@@ -50,14 +50,19 @@ final class RequestReadGuard: ChannelDuplexHandler, RemovableChannelHandler {
             context.fireErrorCaught(error)
             return
         }
-        let (status, message): (HTTPResponse.Status, String) = switch parse {
-        case .headerOverflow: (.init(code: 431, reasonPhrase: "Request Header Fields Too Large"), "the request headers are too large")
-        default: (.badRequest, "the request is not valid HTTP/1.1")
-        }
+        let (status, message): (HTTPResponse.Status, String) =
+            switch parse {
+            case .headerOverflow:
+                (.init(code: 431, reasonPhrase: "Request Header Fields Too Large"), "the request headers are too large")
+            default: (.badRequest, "the request is not valid HTTP/1.1")
+            }
         let body = ByteBuffer(string: JSON.object([("error", JSON.string(message))]))
-        let head = HTTPResponse(status: status, headerFields: [
-            .contentType: "application/json; charset=utf-8", .contentLength: "\(body.readableBytes)", .connection: "close",
-        ])
+        let head = HTTPResponse(
+            status: status,
+            headerFields: [
+                .contentType: "application/json; charset=utf-8", .contentLength: "\(body.readableBytes)",
+                .connection: "close",
+            ])
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(body)), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }

@@ -26,8 +26,10 @@ struct SearchRoute: Sendable {
         let count = Mutex(0)
     }
 
-    init(state: ServingState, embedder: Embedder?, unavailable: String, concurrency: Int, queue: Int, maxImageBytes: Int,
-         closeMatch: CloseMatch = CloseMatch()) {
+    init(
+        state: ServingState, embedder: Embedder?, unavailable: String, concurrency: Int, queue: Int, maxImageBytes: Int,
+        closeMatch: CloseMatch = CloseMatch()
+    ) {
         self.closeMatch = closeMatch
         self.state = state
         self.embedder = embedder
@@ -56,7 +58,9 @@ struct SearchRoute: Sendable {
             let close = closeMatch.isClose(bestScore: found.first?.score)
             var out = "{\"model\":\(JSON.string(model)),\"close_match\":\(close),\"results\":["
             for (i, n) in found.enumerated() {
-                out += (i == 0 ? "" : ",") + "{\"item_id\":\(snapshot.jsonIDs[Int(n.index)]),\"score\":\(JSON.number(n.score))}"
+                out +=
+                    (i == 0 ? "" : ",")
+                    + "{\"item_id\":\(snapshot.jsonIDs[Int(n.index)]),\"score\":\(JSON.number(n.score))}"
             }
             return JSONResponse.ok(out + "]}")
         }
@@ -64,7 +68,8 @@ struct SearchRoute: Sendable {
 
     /// Parameters, upload, admission, then decode + embed + rank on the search pool.
     func search(_ request: Request) async throws -> Outcome {
-        var limit = 20, filter = ResultFilter<Int32>()
+        var limit = 20
+        var filter = ResultFilter<Int32>()
         do throws(SimilarParameters.Invalid) {
             for (name, value) in request.uri.queryParameters.map({ (String($0.key), String($0.value)) }) {
                 switch name {
@@ -83,14 +88,23 @@ struct SearchRoute: Sendable {
         if let refusal = UploadedImage.refusal(contentType: type) { return refusal.outcome }
         let body = try await request.body.collect(upTo: maxImageBytes)
         let data: Data
-        switch Result(catching: { () throws(UploadedImage.Refusal) in try UploadedImage.extract(body: body, contentType: type) }) {
+        switch Result(catching: { () throws(UploadedImage.Refusal) in
+            try UploadedImage.extract(body: body, contentType: type)
+        }) {
         case .success(let bytes): data = bytes
         case .failure(let refusal): return refusal.outcome
         }
-        guard let embedder else { return .refused(.serviceUnavailable, "search by image is unavailable: \(unavailable)", retryAfter: 60) }
-        guard let snapshot = state.snapshot else { return .refused(.serviceUnavailable, "the catalog is not loaded yet", retryAfter: 5) }
+        guard let embedder else {
+            return .refused(.serviceUnavailable, "search by image is unavailable: \(unavailable)", retryAfter: 60)
+        }
+        guard let snapshot = state.snapshot else {
+            return .refused(.serviceUnavailable, "the catalog is not loaded yet", retryAfter: 5)
+        }
         guard snapshot.catalog.model == embedder.modelIdentifier else {
-            return .refused(.serviceUnavailable, "the catalog's vectors are of model \(snapshot.catalog.model ?? "none"), the service runs \(embedder.modelIdentifier)", retryAfter: 60)
+            return .refused(
+                .serviceUnavailable,
+                "the catalog's vectors are of model \(snapshot.catalog.model ?? "none"), the service runs \(embedder.modelIdentifier)",
+                retryAfter: 60)
         }
         // Admission: at most `concurrency` running and `queue` waiting.
         let admittedNow = admission.count.withLock { n in
@@ -100,7 +114,9 @@ struct SearchRoute: Sendable {
         }
         guard admittedNow else { return .refused(.serviceUnavailable, "too many searches in progress", retryAfter: 1) }
         defer { admission.count.withLock { $0 -= 1 } }
-        let catalog = snapshot.catalog, wanted = filter, count = limit
+        let catalog = snapshot.catalog
+        let wanted = filter
+        let count = limit
         do {
             let found = try await pool.runIfActive {
                 catalog.search(try embedder.embed(data).vector, filter: wanted, limit: count)

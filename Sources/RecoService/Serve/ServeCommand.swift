@@ -4,8 +4,8 @@ import Embedding
 import Foundation
 import Hummingbird
 import HummingbirdCore
-import NIOCore
 import Logging
+import NIOCore
 import Ranking
 import ServiceLifecycle
 
@@ -54,7 +54,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Searches by image waiting beyond those; more are refused with 503.")
     var searchQueue: Int = 16
 
-    @Option(help: "From this many vectors on, search by image probes inverted-file cells (approximate) instead of scanning all vectors.")
+    @Option(
+        help:
+            "From this many vectors on, search by image probes inverted-file cells (approximate) instead of scanning all vectors."
+    )
     var searchIndexAbove: Int = 1_000_000
 
     @Option(help: "Largest accepted photo for search by image, in bytes.")
@@ -109,8 +112,9 @@ struct ServeCommand: AsyncParsableCommand {
         let state = ServingState()
         var loader = ServingCatalogLoader(database: db, model: modelID)
         loader.searchIndexAbove = searchIndexAbove
-        let refresher = CatalogRefresher(loader: loader, state: state, interval: .milliseconds(Int(refreshSeconds * 1000)),
-                                         metrics: metrics, logger: logger)
+        let refresher = CatalogRefresher(
+            loader: loader, state: state, interval: .milliseconds(Int(refreshSeconds * 1000)),
+            metrics: metrics, logger: logger)
         // Search by image needs the network; without it the rest of the service still runs.
         var embedder: Embedder?
         var unavailable = ""
@@ -118,32 +122,40 @@ struct ServeCommand: AsyncParsableCommand {
             unavailable = "\(error)"
             logger.warning("search by image disabled: the model did not load", metadata: ["error": "\(error)"])
         }
-        let search = SearchRoute(state: state, embedder: embedder, unavailable: unavailable, concurrency: searchConcurrency,
-                                 queue: searchQueue, maxImageBytes: maxImageBytes,
-                                 closeMatch: CloseMatch(threshold: closeMatch))
+        let search = SearchRoute(
+            state: state, embedder: embedder, unavailable: unavailable, concurrency: searchConcurrency,
+            queue: searchQueue, maxImageBytes: maxImageBytes,
+            closeMatch: CloseMatch(threshold: closeMatch))
         let token = ProcessInfo.processInfo.environment["RECO_INGEST_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         // Ingest has a client waiting: short database timeouts, then 503 so the sender retries.
-        let events = ViewEventsRoute(database: db.with(timeouts: .interactive), state: state, token: token,
-                                     maxBodyBytes: maxBodyBytes)
+        let events = ViewEventsRoute(
+            database: db.with(timeouts: .interactive), state: state, token: token,
+            maxBodyBytes: maxBodyBytes)
         let router = ServiceRouter.make(
             state: state, metrics: metrics,
-            similar: SimilarRoute(state: state, blend: BlendConfig(imageWeight: imageWeight, confidenceK: confidenceK, pairK: pairK)),
+            similar: SimilarRoute(
+                state: state, blend: BlendConfig(imageWeight: imageWeight, confidenceK: confidenceK, pairK: pairK)),
             events: events, search: search, pages: try await HTMLPages.load(), imageRoot: imageRoot.map(ImageRoot.init))
         let body = TimeAmount.milliseconds(Int64(bodyTimeout * 1000))
-        let http = HTTP1Channel.Configuration(additionalChannelHandlers: [RequestReadGuard(bodyTimeout: body)],
-                                              idleTimeout: .milliseconds(Int64(idleTimeout * 1000)))
+        let http = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [RequestReadGuard(bodyTimeout: body)],
+            idleTimeout: .milliseconds(Int64(idleTimeout * 1000)))
         let app = Application(
             router: router, server: .http1(configuration: http),
             configuration: .init(address: .hostname(host, port: port), serverName: "reco"),
             services: coviewsEvery > 0
-                ? [refresher, CoViewScheduler(database: db, interval: .milliseconds(Int64(coviewsEvery * 1000)), logger: logger)]
+                ? [
+                    refresher,
+                    CoViewScheduler(database: db, interval: .milliseconds(Int64(coviewsEvery * 1000)), logger: logger),
+                ]
                 : [refresher],
             onServerRunning: { [host, port] channel in
                 // One line on standard output that scripts and tests wait for.
                 Console.out("reco serve: listening on http://\(host):\(channel.localAddress?.port ?? port)")
             },
             logger: logger)
-        var group = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        var group = ServiceGroupConfiguration(
+            services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         group.maximumGracefulShutdownDuration = .milliseconds(Int64(shutdownTimeout * 1000))
         group.maximumCancellationDuration = .seconds(2)
         try await ServiceGroup(configuration: group).run()

@@ -23,29 +23,36 @@ final class ServiceMetrics: Sendable {
 
     init() {
         items = registry.makeGauge(name: "reco_items", help: "Items in the served snapshot.")
-        imageLists = registry.makeGauge(name: "reco_items_with_image_neighbours",
-                                        help: "Items of the snapshot that have image neighbours.")
-        coviewLists = registry.makeGauge(name: "reco_items_with_coviews",
-                                         help: "Items of the snapshot that have co-view neighbours.")
-        dataAge = registry.makeGauge(name: "reco_data_age_seconds",
-                                     help: "Time since the newest served data was written to PostgreSQL.")
+        imageLists = registry.makeGauge(
+            name: "reco_items_with_image_neighbours",
+            help: "Items of the snapshot that have image neighbours.")
+        coviewLists = registry.makeGauge(
+            name: "reco_items_with_coviews",
+            help: "Items of the snapshot that have co-view neighbours.")
+        dataAge = registry.makeGauge(
+            name: "reco_data_age_seconds",
+            help: "Time since the newest served data was written to PostgreSQL.")
         snapshotAge = registry.makeGauge(name: "reco_snapshot_age_seconds", help: "Time since the snapshot was loaded.")
-        databaseUp = registry.makeGauge(name: "reco_database_up",
-                                        help: "1 when PostgreSQL answered the last check in time, else 0.")
-        refreshFailures = registry.makeCounter(name: "reco_refresh_failures_total",
-                                               help: "Snapshot refreshes that failed (the previous snapshot kept serving).")
+        databaseUp = registry.makeGauge(
+            name: "reco_database_up",
+            help: "1 when PostgreSQL answered the last check in time, else 0.")
+        refreshFailures = registry.makeCounter(
+            name: "reco_refresh_failures_total",
+            help: "Snapshot refreshes that failed (the previous snapshot kept serving).")
     }
 
     func requestCounter(method: String, route: String, status: Int) -> Counter {
-        registry.makeCounter(name: "reco_http_requests_total",
-                             labels: [("method", method), ("route", route), ("status", "\(status)")],
-                             help: "HTTP requests answered, by method, route pattern and status.")
+        registry.makeCounter(
+            name: "reco_http_requests_total",
+            labels: [("method", method), ("route", route), ("status", "\(status)")],
+            help: "HTTP requests answered, by method, route pattern and status.")
     }
 
     func latencyHistogram(method: String, route: String) -> DurationHistogram {
-        registry.makeDurationHistogram(name: "reco_http_request_duration_seconds",
-                                       labels: [("method", method), ("route", route)], buckets: Self.latencyBuckets,
-                                       help: "Time to answer an HTTP request, by method and route pattern.")
+        registry.makeDurationHistogram(
+            name: "reco_http_request_duration_seconds",
+            labels: [("method", method), ("route", route)], buckets: Self.latencyBuckets,
+            help: "Time to answer an HTTP request, by method and route pattern.")
     }
 
     func refreshFailed() { refreshFailures.increment() }
@@ -80,7 +87,9 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         labels = Set(routes.map(\.label))
     }
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         let start = ContinuousClock.now
         let method = request.method.rawValue.count <= 10 ? request.method.rawValue : "other"
         func record(_ status: Int) {

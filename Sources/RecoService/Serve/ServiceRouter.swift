@@ -6,8 +6,10 @@ import Hummingbird
 enum ServiceRouter {
     typealias Handler = @Sendable (Request, BasicRequestContext) async throws -> Response
 
-    static func make(state: ServingState, metrics: ServiceMetrics, similar: SimilarRoute, events: ViewEventsRoute,
-                     search: SearchRoute, pages: HTMLPages, imageRoot: ImageRoot?) -> Router<BasicRequestContext> {
+    static func make(
+        state: ServingState, metrics: ServiceMetrics, similar: SimilarRoute, events: ViewEventsRoute,
+        search: SearchRoute, pages: HTMLPages, imageRoot: ImageRoot?
+    ) -> Router<BasicRequestContext> {
         let health = HealthRoutes(state: state, metrics: metrics)
         let page = PageRoutes(state: state, similar: similar, pages: pages, search: search)
         let image = ImageRoute(state: state, root: imageRoot)
@@ -47,7 +49,8 @@ struct RoutePattern: Sendable {
     }
 
     func matches(_ path: Substring) -> Bool {
-        let want = self.path.split(separator: "/"), have = path.split(separator: "/", omittingEmptySubsequences: false)
+        let want = self.path.split(separator: "/")
+        let have = path.split(separator: "/", omittingEmptySubsequences: false)
             .filter { !$0.isEmpty }
         guard want.count == have.count else { return false }
         return zip(want, have).allSatisfy { $0.hasPrefix(":") || $0 == $1 }
@@ -64,7 +67,9 @@ struct RoutePattern: Sendable {
 struct ErrorBodyMiddleware<Context: RequestContext>: RouterMiddleware {
     let routes: [RoutePattern]
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         do {
             return try await next(request, context)
         } catch let error as any HTTPResponseError {
@@ -73,13 +78,15 @@ struct ErrorBodyMiddleware<Context: RequestContext>: RouterMiddleware {
                 if allowed.isEmpty { return JSONResponse.error(.notFound, "no such path: \(request.uri.path)") }
                 if !allowed.contains(request.method) {
                     let allow = allowed.map(\.rawValue).joined(separator: ", ")
-                    return JSONResponse.error(.methodNotAllowed, "\(request.method.rawValue) is not allowed here; use \(allow)",
-                                              headers: [.allow: allow])
+                    return JSONResponse.error(
+                        .methodNotAllowed, "\(request.method.rawValue) is not allowed here; use \(allow)",
+                        headers: [.allow: allow])
                 }
             }
             let http = error as? HTTPError
             var response = JSONResponse.error(error.status, http?.body ?? Self.reason(error.status))
-            for field in http?.headers ?? [:] where field.name != .contentLength && response.headers[field.name] == nil {
+            for field in http?.headers ?? [:] where field.name != .contentLength && response.headers[field.name] == nil
+            {
                 response.headers.append(field)
             }
             return response

@@ -5,7 +5,9 @@ import Ranking
 struct SimilarParameters: Sendable, Equatable {
     static let maxLimit = 100
     static let maxOffset = 10_000
-    static let names: Set<String> = ["limit", "offset", "w_image", "category", "exclude", "in_stock", "min_score", "explain"]
+    static let names: Set<String> = [
+        "limit", "offset", "w_image", "category", "exclude", "in_stock", "min_score", "explain",
+    ]
 
     var limit = 20
     var offset = 0
@@ -28,7 +30,9 @@ struct SimilarParameters: Sendable, Equatable {
                 }
                 offset = n
             case "w_image":
-                guard let w = Double(value), (0...1).contains(w) else { throw Invalid(message: "w_image must be a number from 0 to 1, not '\(value)'") }
+                guard let w = Double(value), (0...1).contains(w) else {
+                    throw Invalid(message: "w_image must be a number from 0 to 1, not '\(value)'")
+                }
                 imageWeight = w
             case "category":
                 category = value.isEmpty ? .any : value == "same" ? .same : .named(value)
@@ -37,7 +41,9 @@ struct SimilarParameters: Sendable, Equatable {
             case "in_stock": inStockOnly = try Self.inStock(value)
             case "min_score": minScore = try Self.minScore(value)
             case "explain":
-                guard let b = Self.bool(value) else { throw Invalid(message: "explain must be true or false, not '\(value)'") }
+                guard let b = Self.bool(value) else {
+                    throw Invalid(message: "explain must be true or false, not '\(value)'")
+                }
                 explain = b
             default: throw Self.unknown(name, known: Self.names)
             }
@@ -47,7 +53,9 @@ struct SimilarParameters: Sendable, Equatable {
     // Parsers shared with `POST /search/image`, so both refuse a value with the same words.
 
     static func limit(_ value: String) throws(Invalid) -> Int {
-        guard let n = Int(value), n >= 1 else { throw Invalid(message: "limit must be a whole number ≥ 1, not '\(value)'") }
+        guard let n = Int(value), n >= 1 else {
+            throw Invalid(message: "limit must be a whole number ≥ 1, not '\(value)'")
+        }
         return min(n, maxLimit)
     }
 
@@ -57,7 +65,9 @@ struct SimilarParameters: Sendable, Equatable {
     }
 
     static func minScore(_ value: String) throws(Invalid) -> Double? {
-        guard let s = Double(value), s.isFinite else { throw Invalid(message: "min_score must be a number, not '\(value)'") }
+        guard let s = Double(value), s.isFinite else {
+            throw Invalid(message: "min_score must be a number, not '\(value)'")
+        }
         return s
     }
 
@@ -75,7 +85,8 @@ struct SimilarParameters: Sendable, Equatable {
 
     /// The filter over the snapshot's item indices (excluded ids unknown to it are dropped).
     func filter(in catalog: ServingCatalog) -> ResultFilter<Int32> {
-        ResultFilter(category: category, exclude: Set(exclude.compactMap(catalog.index(of:))),
-                     inStockOnly: inStockOnly, minScore: minScore)
+        ResultFilter(
+            category: category, exclude: Set(exclude.compactMap(catalog.index(of:))),
+            inStockOnly: inStockOnly, minScore: minScore)
     }
 }

@@ -22,13 +22,16 @@ struct SimilarRoute: Sendable {
         } catch {
             return .refused(.badRequest, error.message)
         }
-        guard let snapshot = state.snapshot else { return .refused(.serviceUnavailable, "the catalog is not loaded yet") }
+        guard let snapshot = state.snapshot else {
+            return .refused(.serviceUnavailable, "the catalog is not loaded yet")
+        }
         let catalog = snapshot.catalog
         guard let item = catalog.index(of: id) else { return .refused(.notFound, "unknown item '\(id)'") }
         var config = blend
         if let w = parameters.imageWeight { config.imageWeight = w }
-        let answer = catalog.similar(to: item, filter: parameters.filter(in: catalog), config: config,
-                                     offset: parameters.offset, limit: parameters.limit)
+        let answer = catalog.similar(
+            to: item, filter: parameters.filter(in: catalog), config: config,
+            offset: parameters.offset, limit: parameters.limit)
         return .answered(snapshot, answer, config: config, parameters, item: item)
     }
 
@@ -38,14 +41,18 @@ struct SimilarRoute: Sendable {
         case .refused(.serviceUnavailable, let message): return JSONResponse.unavailable(message)
         case .refused(let status, let message): return JSONResponse.error(status, message)
         case .answered(let snapshot, let answer, let config, let parameters, let item):
-            return JSONResponse.ok(Self.json(id: snapshot.catalog.item(item).id, answer: answer, snapshot: snapshot,
-                                              config: config, explain: parameters.explain))
+            return JSONResponse.ok(
+                Self.json(
+                    id: snapshot.catalog.item(item).id, answer: answer, snapshot: snapshot,
+                    config: config, explain: parameters.explain))
         }
     }
 
     /// Built as bytes with the ids pre-encoded: on this hot path String interpolation was a
     /// sixth of the CPU time.
-    static func json(id: String, answer: SimilarAnswer, snapshot: ServingState.Snapshot, config: BlendConfig, explain: Bool) -> ByteBuffer {
+    static func json(
+        id: String, answer: SimilarAnswer, snapshot: ServingState.Snapshot, config: BlendConfig, explain: Bool
+    ) -> ByteBuffer {
         let catalog = snapshot.catalog
         var out = ByteBuffer()
         out.reserveCapacity(96 + 112 * answer.results.count)
@@ -65,17 +72,21 @@ struct SimilarRoute: Sendable {
             out.writeString(r.coviewScore.map(JSON.number) ?? "null")
             if explain {
                 let item = catalog.item(r.id)
-                out.writeString(",\"coview_sessions\":\(r.coviewSessions),\"coview_shrink\":\(JSON.number(r.coviewShrink))")
+                out.writeString(
+                    ",\"coview_sessions\":\(r.coviewSessions),\"coview_shrink\":\(JSON.number(r.coviewShrink))")
                 out.writeString(",\"fallback\":\(r.fallback)")
-                out.writeString(",\"title\":\(JSON.string(item.title)),\"category\":\(JSON.string(item.facts.category))")
+                out.writeString(
+                    ",\"title\":\(JSON.string(item.title)),\"category\":\(JSON.string(item.facts.category))")
             }
             out.writeString("}")
         }
         out.writeString("],\"fallback\":\(answer.fallback)")
         if explain {
             let confidence = config.confidence(evidence: answer.evidence)
-            out.writeString(",\"explain\":{\"w_image\":\(JSON.number(config.imageWeight)),\"coview_evidence\":\(answer.evidence)")
-            out.writeString(",\"confidence\":\(JSON.number(confidence)),\"confidence_k\":\(JSON.number(config.confidenceK))")
+            out.writeString(
+                ",\"explain\":{\"w_image\":\(JSON.number(config.imageWeight)),\"coview_evidence\":\(answer.evidence)")
+            out.writeString(
+                ",\"confidence\":\(JSON.number(confidence)),\"confidence_k\":\(JSON.number(config.confidenceK))")
             out.writeString(",\"pair_k\":\(JSON.number(config.pairK))}")
         }
         out.writeString("}")

@@ -17,7 +17,9 @@ enum UploadedImage {
         let type = contentType.lowercased()
         if bodyTypes.contains(where: type.hasPrefix) { return nil }
         guard type.hasPrefix("multipart/form-data") else {
-            return .unsupportedType("send the photo as the body with Content-Type image/jpeg or image/png, or as a multipart/form-data file field; not '\(contentType)'")
+            return .unsupportedType(
+                "send the photo as the body with Content-Type image/jpeg or image/png, or as a multipart/form-data file field; not '\(contentType)'"
+            )
         }
         return boundary(of: contentType) == nil ? .badForm("the multipart/form-data Content-Type has no boundary") : nil
     }
@@ -26,10 +28,13 @@ enum UploadedImage {
     static func extract(body: ByteBuffer, contentType: String) throws(Refusal) -> Data {
         if let refusal = refusal(contentType: contentType) { throw refusal }
         if bodyTypes.contains(where: contentType.lowercased().hasPrefix) { return Data(buffer: body) }
-        guard let boundary = boundary(of: contentType) else { throw .badForm("the multipart/form-data Content-Type has no boundary") }
+        guard let boundary = boundary(of: contentType) else {
+            throw .badForm("the multipart/form-data Content-Type has no boundary")
+        }
         let part = try filePart(body: body, boundary: boundary)
         if let partType = part.headers.first(name: "Content-Type")?.lowercased(),
-           partType.hasPrefix("image/"), !bodyTypes.contains(where: partType.hasPrefix) {
+            partType.hasPrefix("image/"), !bodyTypes.contains(where: partType.hasPrefix)
+        {
             throw .unsupportedType("the uploaded file is \(partType); JPEG and PNG are supported")
         }
         return Data(buffer: part.body)
@@ -43,7 +48,9 @@ enum UploadedImage {
             throw .badForm("a part's header name is not ASCII")
         }
         let parser = MultipartParser(boundary: boundary)
-        var parts: [MultipartPart] = [], headers = HTTPHeaders(), data = ByteBuffer()
+        var parts: [MultipartPart] = []
+        var headers = HTTPHeaders()
+        var data = ByteBuffer()
         parser.onHeader = { headers.add(name: $0, value: $1) }
         parser.onBody = { data.writeBuffer(&$0) }
         parser.onPartComplete = {
@@ -51,10 +58,15 @@ enum UploadedImage {
             headers = HTTPHeaders()
             data = ByteBuffer()
         }
-        do { try parser.execute(body) } catch { throw .badForm("the multipart/form-data body cannot be parsed: \(error)") }
-        let named = parts.first { $0.headers.first(name: "Content-Disposition")?.contains("filename=") == true }
+        do { try parser.execute(body) } catch {
+            throw .badForm("the multipart/form-data body cannot be parsed: \(error)")
+        }
+        let named =
+            parts.first { $0.headers.first(name: "Content-Disposition")?.contains("filename=") == true }
             ?? parts.first { ["image", "file"].contains($0.name ?? "") }
-        guard let part = named else { throw .badForm("the form has no file field (send the photo as a field named 'image')") }
+        guard let part = named else {
+            throw .badForm("the form has no file field (send the photo as a field named 'image')")
+        }
         guard part.body.readableBytes > 0 else { throw .badForm("the uploaded file is empty (was a file chosen?)") }
         return part
     }

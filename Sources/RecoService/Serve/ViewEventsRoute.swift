@@ -17,7 +17,8 @@ struct ViewEventsRoute: Sendable {
     func handle(_ request: Request, context: some RequestContext) async throws -> Response {
         if let token {
             guard request.headers[.authorization] == "Bearer \(token)" else {
-                return JSONResponse.error(.unauthorized, "a valid bearer token is required", headers: [.wwwAuthenticate: "Bearer"])
+                return JSONResponse.error(
+                    .unauthorized, "a valid bearer token is required", headers: [.wwwAuthenticate: "Bearer"])
             }
         }
         guard let type = request.headers[.contentType], type.lowercased().hasPrefix("application/json") else {
@@ -29,7 +30,8 @@ struct ViewEventsRoute: Sendable {
         do {
             events = try ViewEvent.parseBatch(Data(body.readBytes(length: body.readableBytes) ?? []))
         } catch {
-            return JSONResponse.error(.badRequest, error.line > 0 ? "event \(error.line): \(error.reason)" : error.reason)
+            return JSONResponse.error(
+                .badRequest, error.line > 0 ? "event \(error.line): \(error.reason)" : error.reason)
         }
         guard events.count <= Self.maxEvents else {
             return JSONResponse.error(.badRequest, "at most \(Self.maxEvents) events per request, not \(events.count)")
@@ -46,7 +48,8 @@ struct ViewEventsRoute: Sendable {
             return JSONResponse.error(.badRequest, "the database refused the events: \(error.firstLine)")
         } catch {
             state.setDatabaseUp(false)
-            context.logger.warning("view events not stored", metadata: ["events": "\(events.count)", "error": "\(error)"])
+            context.logger.warning(
+                "view events not stored", metadata: ["events": "\(events.count)", "error": "\(error)"])
             return JSONResponse.unavailable("the events could not be stored; retry later")
         }
         return JSONResponse.ok(JSON.object([("accepted", "\(events.count)")]), status: .accepted)

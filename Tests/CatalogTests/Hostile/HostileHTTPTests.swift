@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Catalog
 
 /// What a careless or hostile client sends, against the real `reco serve` on loopback: each case
@@ -38,10 +39,12 @@ import Testing
             #expect(reply.headers["retry-after"] == nil)
         }
         #expect(try storedEvents(db) == 0)
-        let untyped = try await service.request("/events/views", method: "POST", body: try JSONSerialization.data(withJSONObject: good))
+        let untyped = try await service.request(
+            "/events/views", method: "POST", body: try JSONSerialization.data(withJSONObject: good))
         #expect(untyped.status == 415)
-        let accepted = try await service.request("/events/views", method: "POST",
-                                                 body: try JSONSerialization.data(withJSONObject: good), headers: json)
+        let accepted = try await service.request(
+            "/events/views", method: "POST",
+            body: try JSONSerialization.data(withJSONObject: good), headers: json)
         #expect(accepted.status == 202)
         #expect(try storedEvents(db) == 9_999)
     }
@@ -49,9 +52,10 @@ import Testing
     @Test func idsThatNeedPercentEncodingAreReachableAndLinkedEncoded() async throws {
         let db = try ServiceCatalog.make()
         let odd = ["a b", "é", "x/y", "q?#", "50%"]
-        try ServiceCatalog.write(odd.enumerated().map { i, id in
-            ServiceCatalog.Item(id: id, category: "shoes", vector: [1, Float(i) * 0.01, 0])
-        }, to: db)
+        try ServiceCatalog.write(
+            odd.enumerated().map { i, id in
+                ServiceCatalog.Item(id: id, category: "shoes", vector: [1, Float(i) * 0.01, 0])
+            }, to: db)
         _ = try NeighbourBuild(database: db, model: ServiceCatalog.model).run()
         let service = try ServiceProcess(databaseURL: db.url)
         for id in odd {
@@ -68,24 +72,29 @@ import Testing
         let db = try ServiceCatalog.make()
         let service = try ServiceProcess(databaseURL: db.url, arguments: ["--max-body-bytes", "1000"])
         _ = try await service.eventually("/readyz") { $0.status == 200 }
-        let trace = try RawHTTP.exchange(port: service.port, "TRACE /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        let trace = try RawHTTP.exchange(
+            port: service.port, "TRACE /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         #expect(trace.status == 405 && trace.head.contains("Allow: GET, HEAD") && trace.body.contains(#""error""#))
-        let delete = try RawHTTP.exchange(port: service.port, "DELETE /events/views HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        let delete = try RawHTTP.exchange(
+            port: service.port, "DELETE /events/views HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         #expect(delete.status == 405 && delete.head.contains("Allow: POST"))
-        let head = try RawHTTP.exchange(port: service.port, "HEAD /items/a1/similar HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        let head = try RawHTTP.exchange(
+            port: service.port, "HEAD /items/a1/similar HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         #expect(head.status == 200 && head.body.isEmpty)
         let missing = try await service.get("/no/such/path")
         #expect(missing.status == 404)
         #expect(try (missing.json()["error"] as? String)?.contains("no such path") == true)
-        let huge = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 100_000))\r\nConnection: close\r\n\r\n"
+        let huge =
+            "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 100_000))\r\nConnection: close\r\n\r\n"
         let tooLarge = try RawHTTP.exchange(port: service.port, huge)
         #expect(tooLarge.status == 431 && tooLarge.body.contains(#""error""#))
         let garbage = try RawHTTP.exchange(port: service.port, "\u{1}\u{2} nonsense\r\n\r\n")
         #expect(garbage.status == 400 && garbage.body.contains(#""error""#))
         // A form part whose header name is not ASCII crashed multipart-kit's parser (schemathesis found it).
         let form = "--b\r\nContent-Disposition: form-data; name=\"image\"\r\n\u{9F}\u{E9}: x\r\n\r\nabc\r\n--b--\r\n"
-        let badForm = try await service.request("/search/image", method: "POST", body: Data(form.utf8),
-                                                 headers: ["Content-Type": "multipart/form-data; boundary=b"])
+        let badForm = try await service.request(
+            "/search/image", method: "POST", body: Data(form.utf8),
+            headers: ["Content-Type": "multipart/form-data; boundary=b"])
         #expect(badForm.status == 400)
         #expect(try await service.get("/healthz").status == 200)
         let big = try await service.request("/events/views", method: "POST", body: Data(count: 5_000), headers: json)
@@ -95,17 +104,22 @@ import Testing
 
     @Test func idleSlowAndHalfSentClientsAreCutOff() async throws {
         let db = try ServiceCatalog.make()
-        let service = try ServiceProcess(databaseURL: db.url, arguments: ["--idle-timeout", "1", "--body-timeout", "1"])
+        let service = try ServiceProcess(
+            databaseURL: db.url, arguments: ["--idle-timeout", "1", "--body-timeout", "1"])
         let idle = try RawHTTP(port: service.port)
         let slowloris = try RawHTTP(port: service.port)
         let halfBody = try RawHTTP(port: service.port)
-        halfBody.send("POST /events/views HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n[{")
+        halfBody.send(
+            "POST /events/views HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n[{")
         let start = Date()
         // A header byte every 300 ms never completes the head: the idle timeout still applies.
         var slowClosed = false
         for byte in "GET /healthz HTTP/1.1\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaa".utf8 {
             slowloris.send(Data([byte]))
-            if slowloris.readUntilClosed(within: 0.3).closed { slowClosed = true; break }
+            if slowloris.readUntilClosed(within: 0.3).closed {
+                slowClosed = true
+                break
+            }
         }
         #expect(slowClosed, "a request head dripped byte by byte was not cut off")
         #expect(Date().timeIntervalSince(start) < 5)
@@ -147,7 +161,9 @@ import Testing
         for path in ["/items/a1/similar", "/items/zz/similar", "/nope", "/healthz"] { _ = try await service.get(path) }
         _ = try RawHTTP.exchange(port: service.port, "TRACE / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         let metrics = try await service.get("/metrics").body
-        #expect(String(decoding: metrics, as: UTF8.self).contains(#"reco_http_requests_total{method="GET",route="/items/{id}/similar",status="200"}"#))
+        #expect(
+            String(decoding: metrics, as: UTF8.self).contains(
+                #"reco_http_requests_total{method="GET",route="/items/{id}/similar",status="200"}"#))
         let (status, output) = try ToolProcess.run(promtool, ["check", "metrics"], input: metrics)
         #expect(status == 0 && output.isEmpty, "promtool: \(output)")
     }
@@ -162,11 +178,13 @@ import Testing
         _ = try await service.eventually("/readyz") { $0.status == 200 }
         // Every check but positive_data_acceptance: a schema cannot say which bytes are a photo, nor
         // that a view time lies within a day of the server's clock, so valid-looking bodies are refused.
-        let (status, output) = try ToolProcess.run(schemathesis, [
-            "run", "http://127.0.0.1:\(service.port)/openapi.yaml", "--checks", "all",
-            "--exclude-checks", "positive_data_acceptance", "--max-examples", "25", "--workers", "2",
-            "--seed", "1", "--max-time", "60",
-        ])
+        let (status, output) = try ToolProcess.run(
+            schemathesis,
+            [
+                "run", "http://127.0.0.1:\(service.port)/openapi.yaml", "--checks", "all",
+                "--exclude-checks", "positive_data_acceptance", "--max-examples", "25", "--workers", "2",
+                "--seed", "1", "--max-time", "60",
+            ])
         let report = FileManager.default.temporaryDirectory.appendingPathComponent("reco-schemathesis.log")
         try output.write(to: report, atomically: true, encoding: .utf8)
         #expect(status == 0, "schemathesis failed; its report: \(report.path)\n\(output.suffix(3_000))")
@@ -180,10 +198,12 @@ enum ToolProcess {
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
         // In a folder of its own: schemathesis keeps a cache of past failures in its working directory.
-        let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("reco-tool-\(UUID().uuidString.prefix(8))")
+        let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "reco-tool-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
         process.currentDirectoryURL = workDirectory
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("reco-tool-\(UUID().uuidString.prefix(8)).out")
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "reco-tool-\(UUID().uuidString.prefix(8)).out")
         FileManager.default.createFile(atPath: output.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: output) }
         let handle = try FileHandle(forWritingTo: output)
@@ -207,8 +227,10 @@ enum ToolProcess {
         let postmaster = try #require(pid_t(pidFile.split(separator: "\n")[0]))
         var pids = [postmaster]
         for entry in try FileManager.default.contentsOfDirectory(atPath: "/proc") {
-            guard let pid = pid_t(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { continue }
+            guard let pid = pid_t(entry),
+                let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { continue }
             let fields = stat[stat.index(after: close)...].split(separator: " ")
             if fields.count > 2, pid_t(fields[1]) == postmaster { pids.append(pid) }
         }

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import Catalog
 import Ranking
+import Testing
+
+@testable import Catalog
 
 /// Damaged input files: every bad row is reported with its line and every good row is kept.
 @Suite(.needsDatabase) struct HostileImportTests {
@@ -13,26 +14,30 @@ import Ranking
 
     @Test func aDamagedCatalogKeepsItsGoodRows() throws {
         let db = try TestDatabase.makeMigrated()
-        var file = Data("id,title,category\n".utf8)                                  // line 1
-        file += Data("good1,Shoe,shoes\n".utf8)                                      // 2
-        file += Data("bad-utf8,Caf".utf8) + Data([0xC3, 0x28]) + Data(",x\n".utf8)   // 3
-        file += Data("bad-nul,Nu".utf8) + Data([0]) + Data("l,x\n".utf8)             // 4
-        file += Data("long,Long,\(String(repeating: "c", count: 3_000))\n".utf8)     // 5
-        file += Data("good1 ,Trailing space,shoes\n".utf8)                           // 6
-        file += Data("quote,\"never closed,x\n".utf8)                                // 7
+        var file = Data("id,title,category\n".utf8)  // line 1
+        file += Data("good1,Shoe,shoes\n".utf8)  // 2
+        file += Data("bad-utf8,Caf".utf8) + Data([0xC3, 0x28]) + Data(",x\n".utf8)  // 3
+        file += Data("bad-nul,Nu".utf8) + Data([0]) + Data("l,x\n".utf8)  // 4
+        file += Data("long,Long,\(String(repeating: "c", count: 3_000))\n".utf8)  // 5
+        file += Data("good1 ,Trailing space,shoes\n".utf8)  // 6
+        file += Data("quote,\"never closed,x\n".utf8)  // 7
         file += Data("good2,\"Cup, \"\"large\"\"\nwith a line break\",kitchen\n".utf8)  // 8-9
-        file += Data("good3,Lamp,home\n".utf8)                                       // 10
-        file += Data("good3,Lamp again,home\n".utf8)                                 // 11
-        var bad: [RowError] = [], warnings: [RowError] = []
-        let summary = try CatalogImporter(database: db).run(path: try write(file, "catalog.csv"),
-                                                            onBadRow: { bad.append($0) }, onWarning: { warnings.append($0) })
+        file += Data("good3,Lamp,home\n".utf8)  // 10
+        file += Data("good3,Lamp again,home\n".utf8)  // 11
+        var bad: [RowError] = []
+        var warnings: [RowError] = []
+        let summary = try CatalogImporter(database: db).run(
+            path: try write(file, "catalog.csv"),
+            onBadRow: { bad.append($0) }, onWarning: { warnings.append($0) })
         #expect(bad.map(\.line) == [3, 4, 5, 6, 7], "\(bad)")
         #expect(bad[0].reason.contains("UTF-8") && bad[1].reason.contains("NUL") && bad[2].reason.contains("category"))
         #expect(bad[3].reason.contains("white space") && bad[4].reason.contains("never closed"))
         #expect(warnings.map(\.line) == [11] && warnings[0].reason.contains("line 10"))
         #expect(try ids(db) == ["good1", "good2", "good3"])
         #expect(summary.inserted == 3 && summary.bad.count == 5 && summary.warnings.count == 1)
-        let title = try db.withConnection { try $0.query("SELECT title FROM items WHERE id = 'good2'")[0].string("title") }
+        let title = try db.withConnection {
+            try $0.query("SELECT title FROM items WHERE id = 'good2'")[0].string("title")
+        }
         #expect(title == "Cup, \"large\"\nwith a line break")
     }
 
@@ -51,8 +56,9 @@ import Ranking
 
     @Test func imagePathsOutsideTheImageRootAreBadRows() throws {
         let db = try TestDatabase.makeMigrated()
-        let path = try write(Data("id,image\nin,img/a.jpg\nup,../outside.jpg\nabs,/etc/passwd\nweb,https://example.com/a.jpg\n".utf8),
-                             "catalog.csv")
+        let path = try write(
+            Data("id,image\nin,img/a.jpg\nup,../outside.jpg\nabs,/etc/passwd\nweb,https://example.com/a.jpg\n".utf8),
+            "catalog.csv")
         var importer = CatalogImporter(database: db)
         importer.imageRoot = ImageRoot(URL(fileURLWithPath: path).deletingLastPathComponent().path)
         var bad: [RowError] = []

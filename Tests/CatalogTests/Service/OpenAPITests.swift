@@ -9,15 +9,23 @@ import Testing
     /// (path, method, documented statuses), read from the `paths:` section's fixed layout.
     static func operations(_ yaml: String) -> [(path: String, method: String, statuses: Set<Int>)] {
         var result: [(String, String, Set<Int>)] = []
-        var inPaths = false, path = ""
+        var inPaths = false
+        var path = ""
         for line in yaml.split(separator: "\n", omittingEmptySubsequences: false) {
-            if !line.hasPrefix(" ") { inPaths = line == "paths:"; continue }
+            if !line.hasPrefix(" ") {
+                inPaths = line == "paths:"
+                continue
+            }
             guard inPaths else { continue }
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             let indent = line.prefix { $0 == " " }.count
-            if indent == 2, trimmed.hasSuffix(":") { path = String(trimmed.dropLast()) }
-            else if indent == 4, ["get:", "post:", "put:", "delete:"].contains(trimmed) { result.append((path, String(trimmed.dropLast()), [])) }
-            else if indent == 8, trimmed.hasPrefix("\""), let code = Int(trimmed.dropFirst().prefix(3)) { result[result.count - 1].2.insert(code) }
+            if indent == 2, trimmed.hasSuffix(":") {
+                path = String(trimmed.dropLast())
+            } else if indent == 4, ["get:", "post:", "put:", "delete:"].contains(trimmed) {
+                result.append((path, String(trimmed.dropLast()), []))
+            } else if indent == 8, trimmed.hasPrefix("\""), let code = Int(trimmed.dropFirst().prefix(3)) {
+                result[result.count - 1].2.insert(code)
+            }
         }
         return result
     }
@@ -25,10 +33,12 @@ import Testing
     @Test func theServedDocumentIsTheRepositoryOneAndEveryOperationAnswersAsDocumented() async throws {
         let spec = try String(contentsOf: Self.specURL, encoding: .utf8)
         let operations = Self.operations(spec)
-        #expect(Set(operations.map { "\($0.method) \($0.path)" }) == [
-            "get /items/{id}/similar", "post /events/views", "post /search/image", "get /healthz", "get /readyz", "get /metrics", "get /openapi.yaml",
-            "get /", "get /items/{id}", "post /search", "get /images/{id}",
-        ])
+        #expect(
+            Set(operations.map { "\($0.method) \($0.path)" }) == [
+                "get /items/{id}/similar", "post /events/views", "post /search/image", "get /healthz", "get /readyz",
+                "get /metrics", "get /openapi.yaml",
+                "get /", "get /items/{id}", "post /search", "get /images/{id}",
+            ])
         #expect(operations.allSatisfy { $0.statuses.contains(200) || $0.statuses.contains(202) })
         // A JSON body is not a photo: /search/image and /search answer 415, which they document.
 
@@ -38,8 +48,11 @@ import Testing
         #expect(try await service.get("/openapi.yaml").text == spec)
         for op in operations {
             let path = op.path.replacingOccurrences(of: "{id}", with: "a1")
-            let reply = op.method == "post"
-                ? try await service.request(path, method: "POST", body: ServiceCatalog.viewsJSON([("s", ["a1"])]), headers: ["Content-Type": "application/json"])
+            let reply =
+                op.method == "post"
+                ? try await service.request(
+                    path, method: "POST", body: ServiceCatalog.viewsJSON([("s", ["a1"])]),
+                    headers: ["Content-Type": "application/json"])
                 : try await service.get(path)
             #expect(op.statuses.contains(reply.status), "\(op.method) \(path) answered \(reply.status)")
         }

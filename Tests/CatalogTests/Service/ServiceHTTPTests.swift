@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Catalog
 
 /// The real `reco serve` over loopback HTTP against a real PostgreSQL.
@@ -39,8 +40,10 @@ import Testing
         let unknown = try await service.get("/items/nope/similar")
         #expect(unknown.status == 404)
         #expect((try unknown.json()["error"] as? String)?.contains("nope") == true)
-        for (query, name) in [("limit=0", "limit"), ("w_image=2", "w_image"), ("offset=-1", "offset"), ("in_stock=maybe", "in_stock"),
-                              ("min_score=x", "min_score"), ("colour=red", "colour")] {
+        for (query, name) in [
+            ("limit=0", "limit"), ("w_image=2", "w_image"), ("offset=-1", "offset"), ("in_stock=maybe", "in_stock"),
+            ("min_score=x", "min_score"), ("colour=red", "colour"),
+        ] {
             let bad = try await service.get("/items/a1/similar?\(query)")
             #expect(bad.status == 400, "\(query)")
             #expect((try bad.json()["error"] as? String)?.contains(name) == true, "\(query): \(bad.text)")
@@ -53,8 +56,9 @@ import Testing
 
     @Test func ingestedViewsChangeTheBlendAfterTheCoViewBuild() async throws {
         let db = try ServiceCatalog.make()
-        let service = try ServiceProcess(databaseURL: db.url, arguments: ["--max-body-bytes", "4000"],
-                                         environment: ["RECO_INGEST_TOKEN": "s3cret"])
+        let service = try ServiceProcess(
+            databaseURL: db.url, arguments: ["--max-body-bytes", "4000"],
+            environment: ["RECO_INGEST_TOKEN": "s3cret"])
         _ = try await service.eventually("/readyz") { $0.status == 200 }
         let before = try ids(await service.get("/items/a1/similar"))
         #expect(before.last == "b1")
@@ -62,12 +66,26 @@ import Testing
         let sessions = (0..<6).map { ("s\($0)", ["a1", "b1"]) } + (0..<3).map { ("t\($0)", ["a6", "a3"]) }
         let body = ServiceCatalog.viewsJSON(sessions)
         let auth = ["Authorization": "Bearer s3cret", "Content-Type": "application/json"]
-        #expect(try await service.request("/events/views", method: "POST", body: body, headers: ["Content-Type": "application/json"]).status == 401)
-        #expect(try await service.request("/events/views", method: "POST", body: body, headers: ["Authorization": "Bearer s3cret", "Content-Type": "text/csv"]).status == 415)
-        let bad = try await service.request("/events/views", method: "POST", body: Data(#"[{"session_id":"x","item_id":"a1","viewed_at":"2026-01-01T00:00:00Z"},{"session_id":"x","viewed_at":"2026-01-01T00:00:00Z"}]"#.utf8), headers: auth)
+        #expect(
+            try await service.request(
+                "/events/views", method: "POST", body: body, headers: ["Content-Type": "application/json"]
+            ).status == 401)
+        #expect(
+            try await service.request(
+                "/events/views", method: "POST", body: body,
+                headers: ["Authorization": "Bearer s3cret", "Content-Type": "text/csv"]
+            ).status == 415)
+        let bad = try await service.request(
+            "/events/views", method: "POST",
+            body: Data(
+                #"[{"session_id":"x","item_id":"a1","viewed_at":"2026-01-01T00:00:00Z"},{"session_id":"x","viewed_at":"2026-01-01T00:00:00Z"}]"#
+                    .utf8), headers: auth)
         #expect(bad.status == 400)
         #expect((try bad.json()["error"] as? String)?.contains("event 2: item_id") == true, "\(bad.text)")
-        let huge = Data(("[" + Array(repeating: #"{"session_id":"x","item_id":"a1","viewed_at":"2026-01-01T00:00:00Z"}"#, count: 100).joined(separator: ",") + "]").utf8)
+        let huge = Data(
+            ("["
+                + Array(repeating: #"{"session_id":"x","item_id":"a1","viewed_at":"2026-01-01T00:00:00Z"}"#, count: 100)
+                .joined(separator: ",") + "]").utf8)
         #expect(try await service.request("/events/views", method: "POST", body: huge, headers: auth).status == 413)
 
         let accepted = try await service.request("/events/views", method: "POST", body: body, headers: auth)

@@ -1,21 +1,25 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// The real `reco serve` binary on a free loopback port, stopped with SIGTERM (graceful shutdown).
 final class ServiceProcess: @unchecked Sendable {  // immutable after init; Process is thread-safe for these calls
     let process = Process()
     let port: Int
     /// Standard error goes to a file: a pipe nobody reads would block the server once full.
-    let logFile = FileManager.default.temporaryDirectory.appendingPathComponent("reco-serve-\(UUID().uuidString.prefix(8)).log")
+    let logFile = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "reco-serve-\(UUID().uuidString.prefix(8)).log")
 
     init(databaseURL: String, arguments: [String] = [], environment: [String: String] = [:]) throws {
         let reco = TestCatalog.projectRoot.appendingPathComponent(".build/debug/reco")
-        try #require(FileManager.default.isExecutableFile(atPath: reco.path), "build the reco binary first (ops/test does)")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: reco.path), "build the reco binary first (ops/test does)")
         process.executableURL = reco
-        process.arguments = ["serve", "--port", "0", "--database-url", databaseURL, "--refresh-seconds", "0.3"] + arguments
+        process.arguments =
+            ["serve", "--port", "0", "--database-url", databaseURL, "--refresh-seconds", "0.3"] + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let stdout = Pipe()
         process.standardOutput = stdout
@@ -30,7 +34,11 @@ final class ServiceProcess: @unchecked Sendable {  // immutable after init; Proc
             line += chunk
         }
         let text = String(decoding: line, as: UTF8.self)
-        guard let port = text.split(separator: ":").last.flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) else {
+        guard
+            let port = text.split(separator: ":").last.flatMap({
+                Int($0.trimmingCharacters(in: .whitespacesAndNewlines))
+            })
+        else {
             process.terminate()
             throw TestFailure("reco serve did not start: \(text)")
         }
@@ -56,7 +64,9 @@ final class ServiceProcess: @unchecked Sendable {  // immutable after init; Proc
         }
     }
 
-    func request(_ path: String, method: String = "GET", body: Data? = nil, headers: [String: String] = [:]) async throws -> Reply {
+    func request(_ path: String, method: String = "GET", body: Data? = nil, headers: [String: String] = [:])
+        async throws -> Reply
+    {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
         request.httpMethod = method
         request.httpBody = body
@@ -71,8 +81,10 @@ final class ServiceProcess: @unchecked Sendable {  // immutable after init; Proc
     func get(_ path: String) async throws -> Reply { try await request(path) }
 
     /// Polls `path` until `condition` holds (the service refreshes on its own), or fails after `seconds`.
-    func eventually(_ path: String, method: String = "GET", body: Data? = nil, headers: [String: String] = [:],
-                    within seconds: Double = 20, _ condition: (Reply) throws -> Bool) async throws -> Reply {
+    func eventually(
+        _ path: String, method: String = "GET", body: Data? = nil, headers: [String: String] = [:],
+        within seconds: Double = 20, _ condition: (Reply) throws -> Bool
+    ) async throws -> Reply {
         let deadline = Date().addingTimeInterval(seconds)
         var last: Reply?
         while Date() < deadline {
@@ -82,7 +94,9 @@ final class ServiceProcess: @unchecked Sendable {  // immutable after init; Proc
             }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw TestFailure("\(path) did not reach the expected state within \(seconds) s; last: \(last?.status ?? 0) \(last?.text ?? "-")")
+        throw TestFailure(
+            "\(path) did not reach the expected state within \(seconds) s; last: \(last?.status ?? 0) \(last?.text ?? "-")"
+        )
     }
 
     var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }

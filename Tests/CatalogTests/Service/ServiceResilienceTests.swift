@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Catalog
 
 /// PostgreSQL stopped under a running service, then started again: on a private cluster
@@ -8,7 +9,9 @@ import Testing
     struct Cluster {
         let environment: [String: String]
         init() {
-            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("reco-resilience-pg-\(UUID().uuidString.prefix(6))").path
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "reco-resilience-pg-\(UUID().uuidString.prefix(6))"
+            ).path
             environment = ["RECO_PG_DIR": dir, "RECO_PG_PORT": "\(56000 + Int.random(in: 0..<2000))"]
         }
 
@@ -16,7 +19,8 @@ import Testing
         func pg(_ verb: String) throws -> String {
             // Output to a file, not a pipe: the server that `start` leaves running inherits it.
             let process = Process()
-            let output = FileManager.default.temporaryDirectory.appendingPathComponent("reco-pg-\(UUID().uuidString.prefix(8)).out")
+            let output = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "reco-pg-\(UUID().uuidString.prefix(8)).out")
             FileManager.default.createFile(atPath: output.path, contents: nil)
             defer { try? FileManager.default.removeItem(at: output) }
             process.executableURL = TestCatalog.projectRoot.appendingPathComponent("ops/pg")
@@ -43,13 +47,16 @@ import Testing
             db = try ServiceCatalog.make(on: try cluster.pg("start"))
             service = try ServiceProcess(databaseURL: db.url)
             _ = try await service.eventually("/readyz") { try $0.json()["status"] as? String == "ready" }
-            #expect(try await service.request("/events/views", method: "POST", body: events, headers: json).status == 202)
+            #expect(
+                try await service.request("/events/views", method: "POST", body: events, headers: json).status == 202)
         }
     }
 
     @Test func keepsAnsweringWhilePostgresIsDownAndRecovers() async throws {
         let running = try await Running()
-        let (cluster, db, service, events, json) = (running.cluster, running.db, running.service, running.events, running.json)
+        let (cluster, db, service, events, json) = (
+            running.cluster, running.db, running.service, running.events, running.json
+        )
         defer { _ = try? cluster.pg("destroy") }
 
         try cluster.pg("stop")
@@ -67,7 +74,10 @@ import Testing
         _ = try await service.eventually("/readyz") { try $0.json()["status"] as? String == "ready" }
         #expect(try await service.request("/events/views", method: "POST", body: events, headers: json).status == 202)
         // Exactly the two accepted batches are stored; the refused one is not.
-        #expect(try db.withConnection(retryOnConnectionLoss: true) { try $0.query("SELECT count(*) AS n FROM view_events")[0].int("n") } == 4)
+        #expect(
+            try db.withConnection(retryOnConnectionLoss: true) {
+                try $0.query("SELECT count(*) AS n FROM view_events")[0].int("n")
+            } == 4)
         #expect(service.stop() == 0)
         #expect(service.log.contains("database unreachable"))
     }

@@ -39,7 +39,8 @@ public struct CoViewBuild: Sendable {
     }
 
     func build(_ c: PGConnection) throws -> CoViewBuildSummary {
-        let clock = ContinuousClock(), start = clock.now
+        let clock = ContinuousClock()
+        let start = clock.now
         var summary = CoViewBuildSummary()
         let run = try CoViewStageRunner(c, settings: settings)
         try run.dropStageTables()
@@ -72,9 +73,11 @@ public struct CoViewBuild: Sendable {
         summary.skippedEvents = try totalsRow.int("skipped")
         let now = asOf ?? Date()
         summary.neighbours = try run.stage("lists", rows: { $0 }) { c in
-            let rows = try c.execute(CoViewSQL.stageLists(
-                config.method, pairs: "coview_stage_pairs", items: "coview_stage_items", lengths: "coview_stage_lengths",
-                only: nil), CoViewScoring(config: config, totals: totals, at: now).parameters)
+            let rows = try c.execute(
+                CoViewSQL.stageLists(
+                    config.method, pairs: "coview_stage_pairs", items: "coview_stage_items",
+                    lengths: "coview_stage_lengths",
+                    only: nil), CoViewScoring(config: config, totals: totals, at: now).parameters)
             try c.execute(CoViewSQL.primaryKey("neighbours", "item, rank"))
             return rows
         }
@@ -82,12 +85,15 @@ public struct CoViewBuild: Sendable {
         summary.botSessions = totals.bots
         summary.seconds = (clock.now - start) / .seconds(1)
         try run.stage("swap", rows: { 0 }) { c in
-            let swaps = [("pairs", "pairs"), ("items", "items"), ("lengths", "item_lengths"), ("neighbours", "neighbours")]
+            let swaps = [
+                ("pairs", "pairs"), ("items", "items"), ("lengths", "item_lengths"), ("neighbours", "neighbours"),
+            ]
             for (stage, served) in swaps {
                 for statement in CoViewSQL.swapIn(stage: stage, served: served) { try c.execute(statement) }
             }
             try c.execute("ALTER INDEX coview_stage_pairs_b RENAME TO coview_pairs_b")
-            try c.execute("""
+            try c.execute(
+                """
                 INSERT INTO coview_builds (as_of, events_through, method, config, sessions, views, bot_sessions, seconds,
                                            pair_rows, skipped_events)
                 VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10)
@@ -95,9 +101,13 @@ public struct CoViewBuild: Sendable {
                     method = EXCLUDED.method, config = EXCLUDED.config, sessions = EXCLUDED.sessions, views = EXCLUDED.views,
                     bot_sessions = EXCLUDED.bot_sessions, seconds = EXCLUDED.seconds, pair_rows = EXCLUDED.pair_rows,
                     skipped_events = EXCLUDED.skipped_events, built_at = now(), updated_at = now()
-                """, [.timestamp(now), .int64(through), .text(config.method.rawValue), .text(StoredCoViewConfig(config).json),
-                      .float64(totals.sessions), .float64(totals.views), .int32(Int32(clamping: totals.bots)),
-                      .float64(summary.seconds), .int64(Int64(summary.pairs)), .int64(Int64(summary.skippedEvents))])
+                """,
+                [
+                    .timestamp(now), .int64(through), .text(config.method.rawValue),
+                    .text(StoredCoViewConfig(config).json),
+                    .float64(totals.sessions), .float64(totals.views), .int32(Int32(clamping: totals.bots)),
+                    .float64(summary.seconds), .int64(Int64(summary.pairs)), .int64(Int64(summary.skippedEvents)),
+                ])
         }
         summary.seconds = (clock.now - start) / .seconds(1)
         summary.stages = run.stages
@@ -130,8 +140,11 @@ struct CoViewScoring {
     }
 
     var parameters: [PGValue] {
-        [.float64(Self.decay(to: at, halfLife: config.halfLife)), .float64(totals.sessions), .float64(totals.views),
-         .int32(Int32(clamping: config.minSupport)), .int32(Int32(clamping: config.topM)), .float64(config.liftShrinkage)]
+        [
+            .float64(Self.decay(to: at, halfLife: config.halfLife)), .float64(totals.sessions), .float64(totals.views),
+            .int32(Int32(clamping: config.minSupport)), .int32(Int32(clamping: config.topM)),
+            .float64(config.liftShrinkage),
+        ]
     }
 }
 

@@ -26,7 +26,8 @@ enum CoViewJobLock {
 
     /// Events with ids in (after, through]: how many will be counted, and how many are skipped.
     static func countEvents(_ c: PGConnection, after: Int64, through: Int64) throws -> (Int, Int) {
-        let row = try c.query("""
+        let row = try c.query(
+            """
             SELECT count(*) FILTER (WHERE \(CoViewSQL.countable)) AS counted,
                    count(*) FILTER (WHERE NOT (\(CoViewSQL.countable))) AS skipped
             FROM view_events v WHERE v.id > $1 AND v.id <= $2

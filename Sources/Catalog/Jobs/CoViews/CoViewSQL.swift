@@ -104,15 +104,20 @@ enum CoViewSQL {
 
     /// Statements that replace a served table with its stage table (inside the swapping transaction).
     static func swapIn(stage: String, served: String) -> [String] {
-        ["DROP TABLE coview_\(served)", "ALTER TABLE coview_stage_\(stage) RENAME TO coview_\(served)",
-         "ALTER INDEX coview_stage_\(stage)_pkey RENAME TO coview_\(served)_pkey"]
+        [
+            "DROP TABLE coview_\(served)", "ALTER TABLE coview_stage_\(stage) RENAME TO coview_\(served)",
+            "ALTER INDEX coview_stage_\(stage)_pkey RENAME TO coview_\(served)_pkey",
+        ]
     }
 
     // MARK: - Scores and lists
 
     /// `coview_stage_neighbours`: the lists (see `lists`) as a table.
-    static func stageLists(_ method: CoViewMethod, pairs: String, items: String, lengths: String, only: String?) -> String {
-        "CREATE TABLE coview_stage_neighbours AS " + lists(method, pairs: pairs, items: items, lengths: lengths, only: only)
+    static func stageLists(_ method: CoViewMethod, pairs: String, items: String, lengths: String, only: String?)
+        -> String
+    {
+        "CREATE TABLE coview_stage_neighbours AS "
+            + lists(method, pairs: pairs, items: items, lengths: lengths, only: only)
     }
 
     /// Each item's top-M neighbours from pairs with enough support, scored at the time the decay
@@ -121,7 +126,9 @@ enum CoViewSQL {
     /// - only: a table of the items whose lists are wanted (nil: all).
     static func lists(_ method: CoViewMethod, pairs: String, items: String, lengths: String, only: String?) -> String {
         let side = { (column: String) in only.map { " AND p.\(column) IN (SELECT item FROM \($0))" } ?? "" }
-        let cab = "(d.weight * $1)", ca = "(ia.weight * $1)", cb = "(ib.weight * $1)"
+        let cab = "(d.weight * $1)"
+        let ca = "(ia.weight * $1)"
+        let cb = "(ib.weight * $1)"
         let score: String
         var expected = ""
         switch method {

@@ -35,7 +35,8 @@ final class CoViewStageRunner {
     init(_ connection: PGConnection, settings: CoViewJobSettings) throws {
         self.connection = connection
         self.settings = settings
-        canLimitTempFiles = try connection.query("""
+        canLimitTempFiles = try connection.query(
+            """
             SELECT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
                    OR has_parameter_privilege('temp_file_limit', 'SET') AS allowed
             """)[0].bool("allowed")
@@ -44,20 +45,26 @@ final class CoViewStageRunner {
     /// `body` in one transaction under the settings; returns what it returns and records the stage.
     @discardableResult
     func stage<T>(_ name: String, rows: (T) -> Int, _ body: (PGConnection) throws -> T) throws -> T {
-        let clock = ContinuousClock(), start = clock.now
+        let clock = ContinuousClock()
+        let start = clock.now
         let before = try tempBytes()
         let value = try connection.transaction {
             try connection.execute("SELECT set_config('work_mem', $1, true)", [.text(settings.workMem)])
-            try connection.execute("SELECT set_config('maintenance_work_mem', $1, true)", [.text(settings.maintenanceWorkMem)])
-            try connection.execute("SELECT set_config('max_parallel_workers_per_gather', $1, true)",
-                                   [.text("\(settings.parallelWorkers)")])
+            try connection.execute(
+                "SELECT set_config('maintenance_work_mem', $1, true)", [.text(settings.maintenanceWorkMem)])
+            try connection.execute(
+                "SELECT set_config('max_parallel_workers_per_gather', $1, true)",
+                [.text("\(settings.parallelWorkers)")])
             if canLimitTempFiles {
-                try connection.execute("SELECT set_config('temp_file_limit', $1, true)", [.text(settings.tempFileLimit)])
+                try connection.execute(
+                    "SELECT set_config('temp_file_limit', $1, true)", [.text(settings.tempFileLimit)])
             }
             return try body(connection)
         }
-        stages.append(CoViewStage(name: name, rows: rows(value), seconds: (clock.now - start) / .seconds(1),
-                                  tempBytes: max(0, try tempBytes() - before)))
+        stages.append(
+            CoViewStage(
+                name: name, rows: rows(value), seconds: (clock.now - start) / .seconds(1),
+                tempBytes: max(0, try tempBytes() - before)))
         return value
     }
 
@@ -77,7 +84,8 @@ final class CoViewStageRunner {
     /// statistics reach the shared view only between transactions).
     @discardableResult
     func step(_ name: String, _ c: PGConnection, _ sql: String, _ params: [PGValue] = []) throws -> Int {
-        let clock = ContinuousClock(), start = clock.now
+        let clock = ContinuousClock()
+        let start = clock.now
         let rows = try c.execute(sql, params)
         stages.append(CoViewStage(name: name, rows: rows, seconds: (clock.now - start) / .seconds(1), tempBytes: 0))
         return rows

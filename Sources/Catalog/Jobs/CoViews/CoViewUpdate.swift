@@ -41,9 +41,12 @@ public struct CoViewUpdate: Sendable {
     public init(database: Database) { self.database = database }
 
     public func run() throws -> CoViewUpdateSummary {
-        let clock = ContinuousClock(), start = clock.now
+        let clock = ContinuousClock()
+        let start = clock.now
         let outcome: CoViewUpdateSummary? = try database.withConnection { c in
-            let body = { try JobRuns(database: database).record(kind: "coviews-update", counts: \.json) { try update(c) } }
+            let body = {
+                try JobRuns(database: database).record(kind: "coviews-update", counts: \.json) { try update(c) }
+            }
             return waitForLock ? try CoViewJobLock.holding(c, body) : try CoViewJobLock.ifFree(c, body)
         }
         var summary = outcome ?? CoViewUpdateSummary(skipped: true)
@@ -52,10 +55,12 @@ public struct CoViewUpdate: Sendable {
     }
 
     private func update(_ c: PGConnection) throws -> CoViewUpdateSummary {
-        let last = try c.query("""
+        let last = try c.query(
+            """
             SELECT events_through, config::text AS config, pair_rows, EXISTS (SELECT 1 FROM coview_pairs) AS has_pairs
             FROM coview_builds
-            """).first
+            """
+        ).first
         let lost = try last.map { try ($0.optionalInt("pair_rows") ?? 0) > 0 && !$0.bool("has_pairs") } ?? false
         let stored = try last.flatMap { StoredCoViewConfig.decode(try $0.string("config")) }
         let config = useStoredConfig ? stored?.config ?? self.config : self.config
@@ -65,8 +70,9 @@ public struct CoViewUpdate: Sendable {
             full.settings = settings
             full.asOf = asOf
             let s = try full.build(c)
-            return CoViewUpdateSummary(newEvents: s.events, skippedEvents: s.skippedEvents, relisted: s.items, full: true,
-                                       stages: s.stages)
+            return CoViewUpdateSummary(
+                newEvents: s.events, skippedEvents: s.skippedEvents, relisted: s.items, full: true,
+                stages: s.stages)
         }
         return try update(c, from: Int64(try last.int("events_through")), config: config)
     }
@@ -75,13 +81,17 @@ public struct CoViewUpdate: Sendable {
     /// When the changed items are many (in a busy catalog nearly every item is some changed item's
     /// partner), every list is recomputed into a new table swapped in whole, which costs one
     /// parallel pass instead of deleting and inserting most rows one by one.
-    private func relist(_ c: PGConnection, run: CoViewStageRunner, config: CoViewConfig, scoring: [PGValue]) throws -> Int {
-        let counts = try c.query("""
+    private func relist(_ c: PGConnection, run: CoViewStageRunner, config: CoViewConfig, scoring: [PGValue]) throws
+        -> Int
+    {
+        let counts = try c.query(
+            """
             SELECT (SELECT count(*) FROM coview_stage_ditems) AS changed, (SELECT count(*) FROM coview_items) AS items
             """)[0]
         let lists = { (only: String?) in
-            CoViewSQL.stageLists(config.method, pairs: "coview_pairs", items: "coview_items", lengths: "coview_item_lengths",
-                                 only: only)
+            CoViewSQL.stageLists(
+                config.method, pairs: "coview_pairs", items: "coview_items", lengths: "coview_item_lengths",
+                only: only)
         }
         if try Double(counts.int("changed")) >= recomputeAllListsFrom * Double(counts.int("items")) {
             try run.step("apply/lists_all", c, lists(nil), scoring)
@@ -92,10 +102,12 @@ public struct CoViewUpdate: Sendable {
         let relisted = try run.step("apply/relist", c, CoViewSQL.relist, [.int32(Int32(clamping: config.minSupport))])
         try c.execute("ANALYZE coview_stage_relist")
         try run.step("apply/lists", c, lists("coview_stage_relist"), scoring)
-        try run.step("apply/delete_lists", c,
-                     "DELETE FROM coview_neighbours n USING coview_stage_relist r WHERE n.item = r.item")
-        try run.step("apply/insert_lists", c,
-                     "INSERT INTO coview_neighbours SELECT item, rank, neighbour, score, sessions FROM coview_stage_neighbours")
+        try run.step(
+            "apply/delete_lists", c,
+            "DELETE FROM coview_neighbours n USING coview_stage_relist r WHERE n.item = r.item")
+        try run.step(
+            "apply/insert_lists", c,
+            "INSERT INTO coview_neighbours SELECT item, rank, neighbour, score, sessions FROM coview_stage_neighbours")
         return relisted
     }
 
@@ -113,13 +125,16 @@ public struct CoViewUpdate: Sendable {
         let bots = PGValue.int32(Int32(clamping: config.maxSessionItems))
         // The stage tables are small: with statistics the planner reads the touched sessions through
         // the (session_id, viewed_at) index instead of scanning every event.
-        summary.sessions = try run.stage("touched_sessions", CoViewSQL.touched, [.int64(watermark), .int64(through)],
-                                         analyze: "coview_stage_touched")
-        try run.stage("session_items", CoViewSQL.deltaSessionItems, [.int64(watermark), .int64(through)],
-                      analyze: "coview_stage_dsi")
+        summary.sessions = try run.stage(
+            "touched_sessions", CoViewSQL.touched, [.int64(watermark), .int64(through)],
+            analyze: "coview_stage_touched")
+        try run.stage(
+            "session_items", CoViewSQL.deltaSessionItems, [.int64(watermark), .int64(through)],
+            analyze: "coview_stage_dsi")
         try run.stage("item_keys", CoViewSQL.newKeys(from: "coview_stage_dsi"))
-        try run.stage("sessions", CoViewSQL.deltaSessions, [.timestamp(CoViewSQL.epoch), .float64(config.halfLife)],
-                      analyze: "coview_stage_dsessions")
+        try run.stage(
+            "sessions", CoViewSQL.deltaSessions, [.timestamp(CoViewSQL.epoch), .float64(config.halfLife)],
+            analyze: "coview_stage_dsessions")
         try run.stage("members", CoViewSQL.deltaMembers, [bots], analyze: "coview_stage_dmembers")
         try run.stage("pairs", CoViewSQL.deltaPairs, analyze: "coview_stage_dpairs")
         try run.stage("items", CoViewSQL.deltaItems, analyze: "coview_stage_ditems")
@@ -128,14 +143,24 @@ public struct CoViewUpdate: Sendable {
         let now = asOf ?? Date()
         summary.relisted = try run.stage("apply", rows: { $0 }) { c in
             for (i, statement) in CoViewSQL.applyDeltas.enumerated() {
-                try run.step(["apply/add_pairs", "apply/drop_pairs", "apply/add_items", "apply/drop_items", "apply/add_lengths"][i], c, statement)
+                try run.step(
+                    [
+                        "apply/add_pairs", "apply/drop_pairs", "apply/add_items", "apply/drop_items",
+                        "apply/add_lengths",
+                    ][i], c, statement)
             }
-            let totals = try CoViewTotals(c.query("""
-                UPDATE coview_builds SET sessions = sessions + $1, views = views + $2, bot_sessions = bot_sessions + $3,
-                    events_through = $4, skipped_events = skipped_events + $5, as_of = $6, updated_at = now()
-                RETURNING sessions, views, bot_sessions AS bots
-                """, [.float64(delta.sessions), .float64(delta.views), .int32(Int32(clamping: delta.bots)), .int64(through),
-                      .int64(Int64(summary.skippedEvents)), .timestamp(now)])[0])
+            let totals = try CoViewTotals(
+                c.query(
+                    """
+                    UPDATE coview_builds SET sessions = sessions + $1, views = views + $2, bot_sessions = bot_sessions + $3,
+                        events_through = $4, skipped_events = skipped_events + $5, as_of = $6, updated_at = now()
+                    RETURNING sessions, views, bot_sessions AS bots
+                    """,
+                    [
+                        .float64(delta.sessions), .float64(delta.views), .int32(Int32(clamping: delta.bots)),
+                        .int64(through),
+                        .int64(Int64(summary.skippedEvents)), .timestamp(now),
+                    ])[0])
             let scoring = CoViewScoring(config: config, totals: totals, at: now).parameters
             return try relist(c, run: run, config: config, scoring: scoring)
         }
