@@ -28,20 +28,22 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
 
+        // BLAS calls and the parallel loops: the one place that touches OpenBLAS.
+        .target(name: "Compute", dependencies: ["COpenBLAS"]),
         .target(
             name: "Embedding",
-            dependencies: ["CTurboJPEG", "COpenBLAS", "CPNG"],
+            dependencies: ["Compute", "CTurboJPEG", "CPNG"],
             // The numeric kernels are ~100× slower unoptimised; the test suite runs a debug build.
             swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
         // The int8 scan kernel of search by image (AVX2 picked at run time).
         .target(name: "CVectorKernels", cSettings: [.unsafeFlags(["-O3"])]),
         // Ranking is pure computation: no I/O.
-        .target(name: "Ranking", dependencies: ["COpenBLAS", "CVectorKernels"]),
+        .target(name: "Ranking", dependencies: ["Compute", "CVectorKernels"]),
         .target(
             name: "Catalog",
             dependencies: [
-                "Embedding", "Ranking", "CLibPQ",
+                "Compute", "Embedding", "Ranking", "CLibPQ",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CSV", package: "CSV.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -71,6 +73,7 @@ let package = Package(
             dependencies: ["Embedding", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(name: "ComputeTests", dependencies: ["Compute"]),
         .testTarget(
             name: "RankingTests",
             dependencies: ["Ranking"]

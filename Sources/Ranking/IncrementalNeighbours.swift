@@ -1,6 +1,5 @@
-import COpenBLAS
+import Compute
 import Foundation
-import Synchronization
 
 /// Exact top-K lists kept up to date when some vectors are new or changed, without recomputing
 /// everything: the changed rows are multiplied against all rows (|changed| × N, not N × N); each
@@ -9,7 +8,6 @@ import Synchronization
 /// minimum (something unseen might now outrank it), or whose list is short of K, is recomputed
 /// in full, so the result equals a full rebuild.
 public enum IncrementalNeighbours {
-    public typealias Neighbour = ExactNeighbours.Neighbour
 
     /// - lists: the current lists, by row of `m` (rows without one: empty).
     /// - Returns: the new list of every row whose list changed.
@@ -87,42 +85,38 @@ public enum IncrementalNeighbours {
         collect: (Int32, [Neighbour], [T]) -> Void
     ) {
         guard !rows.isEmpty else { return }
-        openblas_set_num_threads(1)
         let n = m.count
         let d = m.dims
         let chunks = stride(from: 0, to: rows.count, by: chunk).map { Array(rows[$0..<min(rows.count, $0 + chunk)]) }
-        let outcomes = Mutex([Int: [([Neighbour], [T])]]())
-        let next = Mutex(0)
-        m.values.withUnsafeBufferPointer { values in
-            nonisolated(unsafe) let x = values.baseAddress!
-            DispatchQueue.concurrentPerform(iterations: max(1, min(workers, chunks.count))) { _ in
-                let a = UnsafeMutablePointer<Float>.allocate(capacity: chunk * d)
-                let s = UnsafeMutablePointer<Float>.allocate(capacity: chunk * n)
-                defer {
-                    a.deallocate()
-                    s.deallocate()
-                }
-                while true {
-                    let t = next.withLock { v in
-                        defer { v += 1 }
-                        return v
-                    }
-                    if t >= chunks.count { break }
-                    let part = chunks[t]
-                    for (i, r) in part.enumerated() { (a + i * d).update(from: x + Int(r) * d, count: d) }
-                    // s[part × n] = A · Xᵀ
-                    cblas_sgemm(
-                        CblasRowMajor, CblasNoTrans, CblasTrans, Int32(part.count), Int32(n), Int32(d),
-                        1, a, Int32(d), x, Int32(d), 0, s, Int32(n))
-                    let done = part.enumerated().map { i, r in work(r, UnsafeBufferPointer(start: s + i * n, count: n))
-                    }
-                    outcomes.withLock { $0[t] = done }
+        let workersDone = m.values.withUnsafeBufferPointer { values in
+            let x = values.baseAddress!
+            return Parallel.forEach(tasks: chunks.count, workers: workers) {
+                ScanWorker<T>(a: .allocate(capacity: chunk * d), s: .allocate(capacity: chunk * n))
+            } _: { w, t in
+                let part = chunks[t]
+                for (i, r) in part.enumerated() { (w.a + i * d).update(from: x + Int(r) * d, count: d) }
+                // s[part × n] = A · Xᵀ
+                BLAS.multiplyTransposed(w.a, x, into: w.s, m: part.count, n: n, k: d)
+                w.outcomes[t] = part.enumerated().map { i, r in
+                    work(r, UnsafeBufferPointer(start: w.s + i * n, count: n))
                 }
             }
         }
-        let all = outcomes.withLock { $0 }
+        var all: [Int: [([Neighbour], [T])]] = [:]
+        for w in workersDone {
+            w.a.deallocate()
+            w.s.deallocate()
+            all.merge(w.outcomes) { first, _ in first }
+        }
         for t in chunks.indices {
             for (r, outcome) in zip(chunks[t], all[t]!) { collect(r, outcome.0, outcome.1) }
         }
     }
+}
+
+/// One scanning worker's gathered rows, their scores, and its outcomes by chunk.
+private struct ScanWorker<T> {
+    let a: UnsafeMutablePointer<Float>
+    let s: UnsafeMutablePointer<Float>
+    var outcomes: [Int: [([Neighbour], [T])]] = [:]
 }

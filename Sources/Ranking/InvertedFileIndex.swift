@@ -1,7 +1,6 @@
-import COpenBLAS
 import Foundation
 
-/// Search for very large catalogs: the approximate path's k-means cells (issue 4) as an inverted
+/// Search for very large catalogs: the approximate path's k-means cells as an inverted
 /// file. A query ranks the cells by cosine to their centroids and scores, exactly, only the rows
 /// of its `probes` best cells — a few percent of the catalog instead of all of it.
 public struct InvertedFileIndex: Sendable {
@@ -14,12 +13,10 @@ public struct InvertedFileIndex: Sendable {
         _ m: VectorMatrix, parameters: ApproximateNeighbours.Parameters = ApproximateNeighbours.Parameters(probes: 16),
         workers: Int = ProcessInfo.processInfo.activeProcessorCount
     ) {
-        let count = max(1, min(m.count, parameters.lists ?? Int(4 * Double(m.count).squareRoot())))
-        centroids = ApproximateNeighbours.train(m, cells: count, parameters: parameters, workers: workers)
+        let count = parameters.lists.map { max(1, min(m.count, $0)) } ?? KMeans.defaultCells(m.count)
+        centroids = parameters.train(m, cells: count, workers: workers)
         var cells = [[Int32]](repeating: [], count: count)
-        for (row, cell) in ApproximateNeighbours.nearestCells(m, centroids: centroids, count: 1, workers: workers)
-            .enumerated()
-        {
+        for (row, cell) in KMeans.nearest(m, centroids: centroids, count: 1, workers: workers).enumerated() {
             cells[Int(cell)].append(Int32(row))
         }
         self.cells = cells
@@ -33,28 +30,22 @@ public struct InvertedFileIndex: Sendable {
     /// until `minimumAccepted` rows have passed the filter (a photo unlike the catalog, or a narrow
     /// filter, can find the nearest cells nearly empty), at worst every cell.
     public func top(_ query: [Float], in m: VectorMatrix, k: Int, accept: (Int32) -> Bool = { _ in true })
-        -> [ExactNeighbours.Neighbour]
+        -> [Neighbour]
     {
         precondition(
             query.count == m.dims && query.count == centroids.dims,
             "a \(query.count)-d query against \(m.dims)-d vectors")
         guard m.count > 0, k > 0 else { return [] }
-        var cellScores = [Float](repeating: 0, count: centroids.count)
-        cblas_sgemv(
-            CblasRowMajor, CblasNoTrans, Int32(centroids.count), Int32(m.dims), 1, centroids.values, Int32(m.dims),
-            query, 1, 0, &cellScores, 1)
+        let cellScores = centroids.cosines(query)
         let order = cellScores.indices.sorted { cellScores[$0] > cellScores[$1] }
         let minimumAccepted = 4 * k
         var heap = TopK(k: k)
         var accepted = 0
-        m.values.withUnsafeBufferPointer { v in
-            for (probed, cell) in order.enumerated() {
-                if probed >= probes && accepted >= minimumAccepted { break }
-                for row in cells[cell] where accept(row) {
-                    accepted += 1
-                    heap.insert(cblas_sdot(Int32(m.dims), v.baseAddress! + Int(row) * m.dims, 1, query, 1), row)
-                }
-            }
+        for (probed, cell) in order.enumerated() {
+            if probed >= probes && accepted >= minimumAccepted { break }
+            let admitted = cells[cell].filter(accept)
+            accepted += admitted.count
+            for (row, score) in m.cosines(query, rows: admitted) { heap.insert(score, row) }
         }
         return heap.neighbours
     }

@@ -16,9 +16,6 @@ public struct ServingCatalog: Sendable {
         }
     }
 
-    /// An image neighbour: its item index and cosine.
-    public typealias ImageNeighbour = ExactNeighbours.Neighbour
-
     public struct CoViewNeighbour: Sendable, Equatable {
         public let item: Int32
         public let score: Double
@@ -43,7 +40,7 @@ public struct ServingCatalog: Sendable {
     public let items: [Item]
     private let index: [String: Int32]
     /// Per item, best first.
-    public let imageNeighbours: [[ImageNeighbour]]
+    public let imageNeighbours: [[Neighbour]]
     private let coviewNeighbours: [[CoViewNeighbour]]
     /// Per item, sessions that viewed it.
     private let evidence: [Int32]
@@ -57,7 +54,7 @@ public struct ServingCatalog: Sendable {
 
     /// Lists are indexed like `items`; missing trailing lists are empty.
     public init(
-        model: String?, items: [Item], imageNeighbours: [[ImageNeighbour]], coviewNeighbours: [[CoViewNeighbour]],
+        model: String?, items: [Item], imageNeighbours: [[Neighbour]], coviewNeighbours: [[CoViewNeighbour]],
         evidence: [Int32],
         vectors: (matrix: VectorMatrix, items: [Int32])? = nil, searchIndexAbove: Int = .max
     ) {
@@ -121,7 +118,7 @@ public struct ServingCatalog: Sendable {
 
     /// Items ranked by cosine to a query vector (of `model`), filtered like `/similar` (there is
     /// no query item: `.same` category means any).
-    public func search(_ query: [Float], filter: ResultFilter<Int32>, limit: Int) -> [ImageNeighbour] {
+    public func search(_ query: [Float], filter: ResultFilter<Int32>, limit: Int) -> [Neighbour] {
         guard let vectors, query.count == vectors.dims else { return [] }
         var filter = filter
         if filter.category == .same { filter.category = .any }
@@ -136,12 +133,12 @@ public struct ServingCatalog: Sendable {
             ?? VectorSearch.top(
                 query, in: vectors, quantized: quantizedVectors, k: limit + Self.searchSlack, accept: accept)
         var images = SameImage()
-        var results: [ImageNeighbour] = []
+        var results: [Neighbour] = []
         for n in found where results.count < limit {
             if let min = filter.minScore, Double(n.score) < min { continue }
             let item = vectorItems[Int(n.index)]
             if images.seenBefore(items[Int(item)].facts) { continue }
-            results.append(ImageNeighbour(index: item, score: n.score))
+            results.append(Neighbour(index: item, score: n.score))
         }
         return results
     }
@@ -152,7 +149,7 @@ public struct ServingCatalog: Sendable {
     /// they are sorted, so only their short head can hold a near-duplicate.
     private func nearDuplicateCosine(threshold: Float) -> (Int32, Int32) -> Float? {
         { a, b in
-            func head(_ list: [ImageNeighbour], has other: Int32) -> Float? {
+            func head(_ list: [Neighbour], has other: Int32) -> Float? {
                 for n in list {
                     guard n.score >= threshold else { return nil }
                     if n.index == other { return n.score }

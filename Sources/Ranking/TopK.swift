@@ -54,12 +54,12 @@ struct TopK {
     }
 
     /// Best first, as neighbours.
-    var neighbours: [ExactNeighbours.Neighbour] {
-        sorted().map { ExactNeighbours.Neighbour(index: $0.index, score: $0.score) }
+    var neighbours: [Neighbour] {
+        sorted().map { Neighbour(index: $0.index, score: $0.score) }
     }
 
     /// Per row, the heaps several workers kept for it merged into one list, best first.
-    static func merge(_ parts: [[TopK]], rows: Int, k: Int) -> [[ExactNeighbours.Neighbour]] {
+    static func merge(_ parts: [[TopK]], rows: Int, k: Int) -> [[Neighbour]] {
         (0..<rows).map { i in
             var merged = TopK(k: k)
             for part in parts {

@@ -1,4 +1,3 @@
-import COpenBLAS
 
 /// Exact search of one query vector against every row of a matrix: one SGEMV for the cosines
 /// (rows and query L2-normalised), then the best `k` rows that `accept` lets through. With an
@@ -11,7 +10,7 @@ public enum VectorSearch {
     public static func top(
         _ query: [Float], in m: VectorMatrix, quantized: QuantizedVectors?, k: Int,
         accept: (Int32) -> Bool = { _ in true }
-    ) -> [ExactNeighbours.Neighbour] {
+    ) -> [Neighbour] {
         guard let quantized else { return top(query, in: m, k: k, accept: accept) }
         precondition(
             query.count == m.dims && quantized.count == m.count, "a \(query.count)-d query against \(m.dims)-d vectors")
@@ -23,23 +22,15 @@ public enum VectorSearch {
             candidates.insert(s, Int32(i))
         }
         var heap = TopK(k: k)
-        m.values.withUnsafeBufferPointer { v in
-            for i in candidates.indices {
-                heap.insert(cblas_sdot(Int32(m.dims), v.baseAddress! + Int(i) * m.dims, 1, query, 1), i)
-            }
-        }
+        for (row, score) in m.cosines(query, rows: candidates.indices) { heap.insert(score, row) }
         return heap.neighbours
     }
 
     public static func top(_ query: [Float], in m: VectorMatrix, k: Int, accept: (Int32) -> Bool = { _ in true })
-        -> [ExactNeighbours.Neighbour]
+        -> [Neighbour]
     {
-        precondition(query.count == m.dims, "a \(query.count)-d query against \(m.dims)-d vectors")
         guard m.count > 0, k > 0 else { return [] }
-        var scores = [Float](repeating: 0, count: m.count)
-        cblas_sgemv(
-            CblasRowMajor, CblasNoTrans, Int32(m.count), Int32(m.dims), 1, m.values, Int32(m.dims), query, 1, 0,
-            &scores, 1)
+        let scores = m.cosines(query)
         var heap = TopK(k: k)
         for (i, s) in scores.enumerated() where s >= heap.threshold && accept(Int32(i)) { heap.insert(s, Int32(i)) }
         return heap.neighbours

@@ -1,3 +1,4 @@
+import Compute
 import Embedding
 import Foundation
 import Synchronization
@@ -65,7 +66,7 @@ public struct EmbeddingJob: Sendable {
             // One claim loop per worker, each with its own connection and transaction: while one
             // lane writes its batch, the others compute, so both cores stay busy.
             let shared = Mutex((summary: summary, error: (any Error)?.none))
-            DispatchQueue.concurrentPerform(iterations: max(1, options.workers)) { _ in
+            Parallel.lanes(options.workers) { _ in
                 while shared.withLock({ $0.error == nil }) {
                     do {
                         let (embedded, failed) = try processBatch(runStart: started)

@@ -46,7 +46,7 @@ public struct NeighbourBuild: Sendable {
     /// Stores lists (by row of `loaded`): all of the model's (a rebuild) or only those given (an
     /// update), and records that vectors up to the load are reflected, in one transaction.
     func write(
-        _ lists: [(row: Int32, list: [ExactNeighbours.Neighbour])], of loaded: LoadedVectors, replacingAll: Bool,
+        _ lists: [(row: Int32, list: [Neighbour])], of loaded: LoadedVectors, replacingAll: Bool,
         seconds: Double
     ) throws {
         let rows: [[PGValue]] = lists.map { row, list in

@@ -5,8 +5,8 @@ import Ranking
 enum ImageNeighbourLists {
     /// Per index of `index`, its list, best first; rows naming items outside `index` are skipped.
     /// Run in a transaction.
-    static func read(_ c: PGConnection, model: String, index: [String: Int32]) throws -> [[ExactNeighbours.Neighbour]] {
-        var lists = [[ExactNeighbours.Neighbour]](repeating: [], count: index.count)
+    static func read(_ c: PGConnection, model: String, index: [String: Int32]) throws -> [[Neighbour]] {
+        var lists = [[Neighbour]](repeating: [], count: index.count)
         try StoredVectors.setModel(c, model)
         try c.copyOut(
             "SELECT item_id, neighbour_ids, scores FROM image_neighbours WHERE model = (SELECT model FROM query_model)",
@@ -18,7 +18,7 @@ enum ImageNeighbourLists {
             guard scores.count == ids.count else {
                 throw PostgresError(.decoding, "neighbour list of \(ids.count) ids and \(scores.count) scores")
             }
-            var list: [ExactNeighbours.Neighbour] = []
+            var list: [Neighbour] = []
             list.reserveCapacity(ids.count)
             for (id, score) in zip(ids, scores) {
                 if let b = index[id] { list.append(.init(index: b, score: score)) }

@@ -1,3 +1,4 @@
+import Compute
 import Foundation
 import Synchronization
 
@@ -23,16 +24,8 @@ extension Embedder {
         logits: Bool = false,
         onResult: @Sendable (Int, Result<Embedding, any Error>) -> Void
     ) {
-        let next = Mutex(0)
-        DispatchQueue.concurrentPerform(iterations: max(1, min(workers, sources.count))) { _ in
-            while true {
-                let i = next.withLock { value in
-                    defer { value += 1 }
-                    return value
-                }
-                if i >= sources.count { return }
-                onResult(i, Result { try embed(prepared: [prepare(sources[i])], logits: logits)[0] })
-            }
+        Parallel.forEach(tasks: sources.count, workers: workers) { i in
+            onResult(i, Result { try embed(prepared: [prepare(sources[i])], logits: logits)[0] })
         }
     }
 

@@ -1,3 +1,4 @@
+import Compute
 import Foundation
 
 /// EfficientNet-Lite forward pass (no squeeze-excite, ReLU6, TF-SAME padding), built from a
@@ -31,10 +32,6 @@ public final class EfficientNetLite: Sendable {
     }
 
     init(file: WeightsFile, bandBudget: Int = EfficientNetLite.bandBudgetFloats) throws {
-        // Forward passes run concurrently, one image per thread, each with single-threaded GEMMs:
-        // measured 1.8× the throughput of one worker with two OpenBLAS threads, and OpenBLAS's own
-        // thread pool must not be entered from several threads at once. Set before any GEMM runs.
-        BLAS.setThreads(1)
         let spec = file.spec
         let folder = BatchNormFolder(file: file, epsilon: spec.batchNormEpsilon)
         stem = try folder.spatial(

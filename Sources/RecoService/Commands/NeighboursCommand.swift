@@ -113,7 +113,7 @@ struct NeighboursCommand: ParsableCommand {
             for list in lists {
                 let padded =
                     list
-                    + Array(repeating: ExactNeighbours.Neighbour(index: -1, score: 0), count: max(0, k - list.count))
+                    + Array(repeating: Neighbour(index: -1, score: 0), count: max(0, k - list.count))
                 for n in padded.prefix(k) { withUnsafeBytes(of: n.index.littleEndian) { bytes += $0 } }
                 for n in padded.prefix(k) { withUnsafeBytes(of: n.score.bitPattern.littleEndian) { bytes += $0 } }
             }

@@ -45,7 +45,7 @@ struct SearchRoute: Sendable {
 
     /// What a search came to: items of a snapshot, or a refusal with its status and reason.
     enum Outcome {
-        case found(ServingState.Snapshot, model: String, [ServingCatalog.ImageNeighbour])
+        case found(ServingState.Snapshot, model: String, [Neighbour])
         case refused(HTTPResponse.Status, String, retryAfter: Int? = nil)
     }
 

@@ -1,0 +1,81 @@
+import Compute
+
+/// Spherical k-means, the cells of the approximate neighbour path and of the search index:
+/// centroids are unit vectors, and a vector belongs to the centroid of highest cosine.
+public enum KMeans {
+    /// The default number of cells for `n` vectors: 4·√n (at least 1, at most n).
+    public static func defaultCells(_ n: Int) -> Int { max(1, min(n, Int(4 * Double(n).squareRoot()))) }
+
+    /// `cells` centroids trained on a seeded sample of at most `sample` rows of `m`.
+    static func train(
+        _ m: VectorMatrix, cells: Int, iterations: Int, sample sampleSize: Int, seed: UInt64, workers: Int
+    ) -> VectorMatrix {
+        let n = m.count
+        let d = m.dims
+        var rng = SplitMix64(seed: seed)
+        var sample = Array(0..<n)
+        for i in stride(from: n - 1, to: 0, by: -1) { sample.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+        sample = Array(sample.prefix(max(cells, min(n, sampleSize))))
+        let training = VectorMatrix(dims: d, values: sample.flatMap { m.row($0) })
+        var centroids = VectorMatrix(dims: d, values: Array(training.values.prefix(cells * d)))
+        for _ in 0..<iterations {
+            let assigned = nearest(training, centroids: centroids, count: 1, workers: workers)
+            var sums = [Float](repeating: 0, count: cells * d)
+            var sizes = [Int](repeating: 0, count: cells)
+            for (i, c) in assigned.enumerated() {
+                sizes[Int(c)] += 1
+                let row = training.row(i)
+                for j in 0..<d { sums[Int(c) * d + j] += row[row.startIndex + j] }
+            }
+            for c in 0..<cells {
+                // An empty cell takes a random training vector.
+                if sizes[c] == 0 {
+                    let r = Int(rng.next() % UInt64(training.count))
+                    for j in 0..<d { sums[c * d + j] = training.values[r * d + j] }
+                }
+                var norm: Float = 0
+                for j in 0..<d { norm += sums[c * d + j] * sums[c * d + j] }
+                let inv = norm > 0 ? 1 / norm.squareRoot() : 0
+                for j in 0..<d { sums[c * d + j] *= inv }
+            }
+            centroids = VectorMatrix(dims: d, values: sums)
+        }
+        return centroids
+    }
+
+    /// For each row of `m`, the `count` centroids of highest cosine, best first (row-major, `count`
+    /// per row), computed in chunks of rows, one SGEMM each, on `workers` threads.
+    static func nearest(_ m: VectorMatrix, centroids: VectorMatrix, count: Int, workers: Int) -> [Int32] {
+        let n = m.count
+        let cells = centroids.count
+        let d = m.dims
+        let chunk = 256
+        var result = [Int32](repeating: 0, count: n * count)
+        result.withUnsafeMutableBufferPointer { out in
+            let o = out.baseAddress!
+            m.values.withUnsafeBufferPointer { xs in
+                centroids.values.withUnsafeBufferPointer { cs in
+                    let (x, c) = (xs.baseAddress!, cs.baseAddress!)
+                    let done = Parallel.forEach(tasks: (n + chunk - 1) / chunk, workers: workers) {
+                        UnsafeMutablePointer<Float>.allocate(capacity: chunk * cells)
+                    } _: { s, t in
+                        let r0 = t * chunk
+                        let rows = min(chunk, n - r0)
+                        BLAS.multiplyTransposed(x + r0 * d, c, into: s, m: rows, n: cells, k: d)
+                        for r in 0..<rows {
+                            var heap = TopK(k: count)
+                            for j in 0..<cells where s[r * cells + j] >= heap.threshold {
+                                heap.insert(s[r * cells + j], Int32(j))
+                            }
+                            for (slot, best) in heap.sorted().enumerated() {
+                                o[(r0 + r) * count + slot] = best.index
+                            }
+                        }
+                    }
+                    for s in done { s.deallocate() }
+                }
+            }
+        }
+        return result
+    }
+}
