@@ -49,10 +49,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The demo (its catalog and simulated sessions) and offline evaluation, on top of Catalog.
+        .target(name: "Demo", dependencies: ["Catalog", "Ranking"]),
+        .target(name: "Evaluation", dependencies: ["Catalog", "Ranking"]),
         .executableTarget(
             name: "RecoService",
             dependencies: [
-                "Embedding", "Catalog", "Ranking",
+                "Embedding", "Catalog", "Demo", "Evaluation", "Ranking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -80,7 +83,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CatalogTests",
-            dependencies: ["Catalog", "Embedding", "Ranking"]
+            dependencies: ["Catalog", "Demo", "Evaluation", "Embedding", "Ranking"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -2,6 +2,10 @@ import Foundation
 
 /// How co-views are counted and normalised.
 public struct CoViewConfig: Sendable, Equatable {
+    /// Stored co-view weights are expressed at this time: a session at t weighs
+    /// 2^((t − epoch) / half-life), so weights stored at different times add up.
+    public static let weightEpoch = Date(timeIntervalSince1970: 1_767_225_600)  // 2026-01-01T00:00:00Z
+
     /// Sessions with more distinct items than this are treated as bots and ignored.
     public var maxSessionItems = 200
     /// A session's weight halves every `halfLife` seconds of age (default 30 days).

@@ -3,6 +3,7 @@ import Ranking
 import Testing
 
 @testable import Catalog
+@testable import Evaluation
 
 /// `reco eval`'s pipeline on the hand-placed catalog and a tiny log whose answers are worked out
 /// by hand (image lists from the 3-d vectors; co-views from the two earlier sessions).

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import Catalog
+@testable import Demo
 
 /// The demo catalog's selection rules on a miniature of the stamps package's layout.
 @Suite(.needsDatabase) struct DemoCatalogTests {

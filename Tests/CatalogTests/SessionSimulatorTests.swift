@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import Catalog
+@testable import Demo
 
 @Suite(.needsDatabase) struct SessionSimulatorTests {
     /// 40 items in 4 categories; each item's "visually similar" items are the next three of its category.

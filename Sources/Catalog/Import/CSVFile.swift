@@ -2,8 +2,8 @@ import CSV
 import Foundation
 
 /// Writes a CSV file with a header row (CSV.swift quotes what needs quoting).
-enum CSVFile {
-    static func write(to url: URL, header: [String], rows: [[String]]) throws {
+public enum CSVFile {
+    public static func write(to url: URL, header: [String], rows: [[String]]) throws {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         // CSV.swift writes scalar by scalar: into memory, then one file write (straight to a file
         // stream, a million-row views CSV took over a minute).
@@ -14,7 +14,7 @@ enum CSVFile {
         for row in rows { try csv.write(row: row) }
         stream.close()
         guard let data = stream.property(forKey: .dataWrittenToMemoryStreamKey) as? Data else {
-            throw DemoError("cannot write \(url.path)")
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
         }
         try data.write(to: url, options: .atomic)
     }

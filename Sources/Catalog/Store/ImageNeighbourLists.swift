@@ -2,10 +2,10 @@ import Ranking
 
 /// Reading a model's stored image-neighbour lists (`image_neighbours`) in the index space of
 /// the caller's items.
-enum ImageNeighbourLists {
+public enum ImageNeighbourLists {
     /// Per index of `index`, its list, best first; rows naming items outside `index` are skipped.
     /// Run in a transaction.
-    static func read(_ c: PGConnection, model: String, index: [String: Int32]) throws -> [[Neighbour]] {
+    public static func read(_ c: PGConnection, model: String, index: [String: Int32]) throws -> [[Neighbour]] {
         var lists = [[Neighbour]](repeating: [], count: index.count)
         try StoredVectors.setModel(c, model)
         try c.copyOut(

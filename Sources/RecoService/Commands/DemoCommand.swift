@@ -1,5 +1,6 @@
 import ArgumentParser
 import Catalog
+import Demo
 import Embedding
 import Foundation
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Catalog
+import Evaluation
 import Foundation
 import Ranking
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Catalog
+import Demo
 import Foundation
 
 /// `reco simulate`: simulated browsing sessions over the catalog (for demos, tests and
@@ -23,7 +24,7 @@ struct SimulateCommand: ParsableCommand {
         let db = database.makeDatabase()
         try reportingErrors("simulate") {
             guard let model = try modelID ?? ServingCatalogLoader(database: db).version().model else {
-                throw DemoError("no image neighbours are built yet: run `reco neighbours update` first")
+                throw DemoError.noImageNeighbours
             }
             var simulation = DemoSessions(database: db, model: model)
             simulation.simulator.sessions = sessions

@@ -1,4 +1,5 @@
 import Catalog
+import Evaluation
 import Foundation
 import Ranking
 

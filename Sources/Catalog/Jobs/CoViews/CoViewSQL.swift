@@ -6,8 +6,7 @@ import Ranking
 /// (`coview_stage_*`) are unlogged and built with CREATE TABLE AS, which parallel workers can run.
 /// Numbers travel as parameters, never as SQL text.
 enum CoViewSQL {
-    /// Stored weights are expressed at this time: a session at t weighs 2^((t − epoch) / half-life).
-    static let epoch = Date(timeIntervalSince1970: 1_767_225_600)  // 2026-01-01T00:00:00Z
+    static let epoch = CoViewConfig.weightEpoch
 
     /// An event is counted only when its ids fit an index row and its time is in the window ingest
     /// accepts (judged against when it was received, so every run agrees about a row). Anything else

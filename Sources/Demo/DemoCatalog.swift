@@ -1,3 +1,4 @@
+import Catalog
 import Foundation
 
 /// The demo catalog: the photo cut-outs of Tux Paint's stamp collection (Debian
@@ -22,7 +23,7 @@ public enum DemoCatalog {
     public static func photos(in stamps: URL) throws -> [Photo] {
         let root = stamps.standardizedFileURL.path
         guard let walker = FileManager.default.enumerator(atPath: root) else {
-            throw DemoError("no stamps folder at \(root): run ops/demo/fetch-photos")
+            throw DemoError.noStampsFolder(root)
         }
         var photos: [Photo] = []
         for case let relative as String in walker where relative.hasSuffix(".png") {
@@ -38,7 +39,7 @@ public enum DemoCatalog {
                     category: parts[0], subcategory: parts.count >= 3 ? "\(parts[0])/\(parts[1])" : parts[0],
                     path: "\(root)/\(relative)", inStock: stableFraction(id) >= 0.08))
         }
-        guard !photos.isEmpty else { throw DemoError("no photos under \(root)") }
+        guard !photos.isEmpty else { throw DemoError.noPhotos(root) }
         return photos.sorted { $0.id < $1.id }
     }
 
@@ -78,7 +79,17 @@ public enum DemoCatalog {
     }
 }
 
-public struct DemoError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+/// Why the demo cannot be set up.
+public enum DemoError: Error, CustomStringConvertible {
+    case noStampsFolder(String)
+    case noPhotos(String)
+    case noImageNeighbours
+
+    public var description: String {
+        switch self {
+        case .noStampsFolder(let path): "no stamps folder at \(path): run ops/demo/fetch-photos"
+        case .noPhotos(let path): "no photos under \(path)"
+        case .noImageNeighbours: "no image neighbours are built yet: run `reco neighbours update` first"
+        }
+    }
 }

@@ -1,3 +1,4 @@
+import Catalog
 import Foundation
 import Ranking
 
@@ -59,7 +60,7 @@ public struct BlendEvaluation: Sendable {
         loader.withVectors = false  // the evaluation asks for similar items, never searches
         let (base, _) = try loader.load()
         guard let model = base.model else {
-            throw DemoError("no image neighbours are built: run `reco neighbours update` first")
+            throw EvaluationError.noImageNeighbours
         }
         var events: [(session: String, item: Int32, at: Date)] = []
         try database.withConnection { c in
@@ -74,7 +75,7 @@ public struct BlendEvaluation: Sendable {
                 if let i = base.index(of: item) { events.append((session, i, at)) }
             }
         }
-        guard let last = events.map(\.at).max() else { throw DemoError("there are no view events to evaluate on") }
+        guard let last = events.map(\.at).max() else { throw EvaluationError.noViewEvents }
         let split = last.addingTimeInterval(-holdoutDays * 86_400)
         let train = events.filter { $0.at < split }
         let heldOut = events.filter { $0.at >= split }
@@ -93,9 +94,7 @@ public struct BlendEvaluation: Sendable {
         // Sessions the co-view count treats as bots are not asked about either.
         let pairs = OfflineMetrics.consecutivePairs(sessions.filter { Set($0).count <= coviewConfig.maxSessionItems })
         guard !pairs.isEmpty else {
-            throw DemoError(
-                "the last \(holdoutDays) days of view events hold no consecutive views to evaluate on (\(heldOut.count) events); try a longer --holdout-days"
-            )
+            throw EvaluationError.noHeldOutPairs(days: holdoutDays, events: heldOut.count)
         }
         let size = base.items.filter(\.facts.active).count
         var filter = ResultFilter<Int32>()
@@ -166,7 +165,7 @@ public struct BlendEvaluation: Sendable {
     ) -> ServingCatalog {
         var config = coviewConfig
         config.method = method
-        var grouper = SessionGrouper(counts: CoViewCounts(config: config, asOf: CoViewSQL.epoch))
+        var grouper = SessionGrouper(counts: CoViewCounts(config: config, asOf: CoViewConfig.weightEpoch))
         for e in train { grouper.add(session: e.session, item: e.item, at: e.at) }
         grouper.flush()
         var counts = grouper.counts
@@ -181,5 +180,22 @@ public struct BlendEvaluation: Sendable {
         return ServingCatalog(
             model: model, items: base.items, imageNeighbours: base.imageNeighbours, coviewNeighbours: lists,
             evidence: evidence)
+    }
+}
+
+/// Why an evaluation cannot run.
+public enum EvaluationError: Error, CustomStringConvertible {
+    case noImageNeighbours
+    case noViewEvents
+    case noHeldOutPairs(days: Double, events: Int)
+
+    public var description: String {
+        switch self {
+        case .noImageNeighbours: "no image neighbours are built: run `reco neighbours update` first"
+        case .noViewEvents: "there are no view events to evaluate on"
+        case .noHeldOutPairs(let days, let events):
+            "the last \(days) days of view events hold no consecutive views to evaluate on (\(events) events); "
+                + "try a longer --holdout-days"
+        }
     }
 }

@@ -1,3 +1,4 @@
+import Catalog
 import Foundation
 
 /// Stores the simulated sessions of the demo once: they are drawn over the catalog's items and
