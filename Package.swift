@@ -7,6 +7,9 @@ let package = Package(
     products: [
         .executable(name: "reco", targets: ["RecoService"]),
         .library(name: "Embedding", targets: ["Embedding"]),
+        .library(name: "Ranking", targets: ["Ranking"]),
+        .library(name: "Catalog", targets: ["Catalog"]),
+        .library(name: "RecoServer", targets: ["RecoServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -40,6 +43,9 @@ let package = Package(
         .target(name: "CVectorKernels", cSettings: [.unsafeFlags(["-O3"])]),
         // Ranking is pure computation: no I/O.
         .target(name: "Ranking", dependencies: ["Compute", "CVectorKernels"]),
+        // Text files compiled into the binary (migrations, page templates, the API document).
+        .executableTarget(name: "EmbedFilesTool"),
+        .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["EmbedFilesTool"]),
         .target(
             name: "Catalog",
             dependencies: [
@@ -47,16 +53,17 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CSV", package: "CSV.swift"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            plugins: ["EmbedFiles"]
         ),
         // The demo (its catalog and simulated sessions) and offline evaluation, on top of Catalog.
         .target(name: "Demo", dependencies: ["Catalog", "Ranking"]),
         .target(name: "Evaluation", dependencies: ["Catalog", "Ranking"]),
-        .executableTarget(
-            name: "RecoService",
+        // The HTTP service: routes, pages, the served snapshot and its refresher, metrics.
+        .target(
+            name: "RecoServer",
             dependencies: [
-                "Embedding", "Catalog", "Demo", "Evaluation", "Ranking",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Catalog", "Embedding", "Ranking",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -69,7 +76,17 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            resources: [.copy("Resources")]
+            exclude: ["Resources"],
+            plugins: ["EmbedFiles"]
+        ),
+        // `reco`: the commands, a thin layer over the libraries.
+        .executableTarget(
+            name: "RecoService",
+            dependencies: [
+                "Catalog", "Demo", "Embedding", "Evaluation", "Ranking", "RecoServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "EmbeddingTests",

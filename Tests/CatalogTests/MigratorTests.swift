@@ -50,3 +50,15 @@ import Testing
         }
     }
 }
+
+/// The migrations compiled into the binary are the project's files, byte for byte (so their
+/// checksums match what databases recorded), with no database needed.
+@Suite struct EmbeddedMigrationTests {
+    @Test func theEmbeddedMigrationsAreTheFilesOfMigrations() throws {
+        let embedded = try Migrator.embedded().migrations
+        let files = try Migrator(directory: TestDatabase.migrationsDirectory).migrations
+        #expect(embedded.count == files.count && !files.isEmpty)
+        #expect(embedded == files)
+        #expect(embedded.map(\.checksum) == files.map(\.checksum))
+    }
+}

@@ -70,7 +70,7 @@ public struct CatalogRecord: Sendable, Equatable {
         }
         let extra = fields.keys.filter { !Self.knownColumns.contains($0) }.sorted()
         let attributes =
-            "{" + extra.map { JSONText.string($0) + ":" + fields[$0]!.jsonText }.joined(separator: ",") + "}"
+            "{" + extra.map { JSON.string($0) + ":" + fields[$0]!.jsonText }.joined(separator: ",") + "}"
         guard attributes.utf8.count <= Self.maxAttributeBytes else {
             throw RowError(line: line, "the extra columns are longer than \(Self.maxAttributeBytes) bytes together")
         }

@@ -20,7 +20,7 @@ public enum FieldValue: Sendable, Equatable {
     /// The value as JSON text, for the attributes column.
     var jsonText: String {
         switch self {
-        case .text(let s): JSONText.string(s)
+        case .text(let s): JSON.string(s)
         case .bool(let b): b ? "true" : "false"
         case .number(let n): n
         case .null: "null"
@@ -177,10 +177,10 @@ indirect enum JSONValue: Decodable, Sendable {
         case .bool(let b): b ? "true" : "false"
         case .integer(let i): "\(i)"
         case .number(let d): "\(d)"
-        case .string(let s): JSONText.string(s)
+        case .string(let s): JSON.string(s)
         case .array(let a): "[" + a.map(\.text).joined(separator: ",") + "]"
         case .object(let o):
-            "{" + o.keys.sorted().map { JSONText.string($0) + ":" + o[$0]!.text }.joined(separator: ",") + "}"
+            "{" + o.keys.sorted().map { JSON.string($0) + ":" + o[$0]!.text }.joined(separator: ",") + "}"
         }
     }
 
@@ -215,28 +215,5 @@ public enum ImportError: Error, CustomStringConvertible, Equatable {
         case .badHeader(let what): "bad header: \(what)"
         case .missingColumn(let name): "the input has no \(name) column"
         }
-    }
-}
-
-/// JSON string escaping (jsonb values, command output).
-public enum JSONText {
-    public static func string(_ s: String) -> String {
-        // Most text needs no escaping: one pass over the bytes decides.
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            return "\"" + s + "\""
-        }
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }

@@ -1,5 +1,4 @@
 import Crypto
-import Embedding
 import Foundation
 
 /// Applies numbered SQL files (`NNNN_name.sql`) in order, each in its own transaction, and records
@@ -38,24 +37,31 @@ public struct Migrator: Sendable {
         self.migrations = migrations.sorted { $0.version < $1.version }
     }
 
-    public init(directory: URL) throws {
-        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".sql") }
-        try self.init(
-            migrations: files.map { file in
-                let stem = file.dropLast(4)
-                guard let underscore = stem.firstIndex(of: "_"), let version = Int(stem[..<underscore]) else {
-                    throw Failure.badFileName(file)
-                }
-                let sql = try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
-                return Migration(version: version, name: String(stem[stem.index(after: underscore)...]), sql: sql)
-            })
+    /// The migrations compiled into this binary (from the project's `Migrations/` folder).
+    public static func embedded() throws -> Migrator {
+        try Migrator(files: EmbeddedFiles.text)
     }
 
-    /// `RECO_MIGRATIONS_DIR`, else the first `Migrations/` found in the current directory or above
-    /// the executable.
-    public static func locateDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
-        if let dir = environment["RECO_MIGRATIONS_DIR"], !dir.isEmpty { return URL(fileURLWithPath: dir) }
-        return ResourceLocator.locate(folder: "Migrations", marker: "0001_catalog.sql")
+    /// The `*.sql` files of a folder (migrations under development, or another project's).
+    public init(directory: URL) throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".sql") }
+        var files: [String: String] = [:]
+        for name in names {
+            files[name] = try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)
+        }
+        try self.init(files: files)
+    }
+
+    /// Migrations from file name (`NNNN_name.sql`) → SQL.
+    init(files: [String: String]) throws {
+        try self.init(
+            migrations: files.map { file, sql in
+                let stem = file.dropLast(4)
+                guard file.hasSuffix(".sql"), let underscore = stem.firstIndex(of: "_"),
+                    let version = Int(stem[..<underscore])
+                else { throw Failure.badFileName(file) }
+                return Migration(version: version, name: String(stem[stem.index(after: underscore)...]), sql: sql)
+            })
     }
 
     /// Applies what is missing; returns the migrations applied now. Concurrent callers serialise

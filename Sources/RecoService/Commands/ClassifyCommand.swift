@@ -1,3 +1,4 @@
+import Catalog
 import ArgumentParser
 import Embedding
 import Foundation

@@ -39,7 +39,7 @@ struct DemoCommand: AsyncParsableCommand {
         let work = URL(fileURLWithPath: workDir)
         let modelID = try reportingErrors("demo") {
             step("migrations")
-            let migrator = try Migrator(directory: Migrator.locateDirectory())
+            let migrator = try Migrator.embedded()
             let applied = try db.withConnection { try migrator.apply(to: $0) }
             Console.out("  \(applied.count) applied")
 

@@ -41,12 +41,7 @@ struct HealthRoutes: Sendable {
             body: .init(byteBuffer: ByteBuffer(string: metrics.exposition(state))))
     }
 
-    static let openAPI: String = {
-        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml", subdirectory: "Resources"),
-            let text = try? String(contentsOf: url, encoding: .utf8)
-        else { return "" }
-        return text
-    }()
+    static let openAPI = EmbeddedFiles.text["openapi.yaml"] ?? ""
 
     func openAPI(_ request: Request, context: some RequestContext) -> Response {
         Response(

@@ -2,12 +2,9 @@ import ArgumentParser
 import Catalog
 import Embedding
 import Foundation
-import Hummingbird
-import HummingbirdCore
 import Logging
-import NIOCore
 import Ranking
-import ServiceLifecycle
+import RecoServer
 
 /// `reco serve`: the HTTP service.
 struct ServeCommand: AsyncParsableCommand {
@@ -104,61 +101,33 @@ struct ServeCommand: AsyncParsableCommand {
             handler.logLevel = level
             return handler
         }
-        let logger = Logger(label: "reco.serve")
-        let descriptors = FileDescriptorLimit.raise()
-        logger.debug("file descriptor limit", metadata: ["limit": "\(descriptors)"])
-        let metrics = ServiceMetrics()
-        let db = database.makeDatabase()
-        let state = ServingState()
-        var loader = ServingCatalogLoader(database: db, model: modelID)
-        loader.searchIndexAbove = searchIndexAbove
-        let refresher = CatalogRefresher(
-            loader: loader, state: state, interval: .milliseconds(Int(refreshSeconds * 1000)),
-            metrics: metrics, logger: logger)
-        // Search by image needs the network; without it the rest of the service still runs.
-        var embedder: Embedder?
-        var unavailable = ""
-        do { embedder = try model.makeEmbedder() } catch {
-            unavailable = "\(error)"
-            logger.warning("search by image disabled: the model did not load", metadata: ["error": "\(error)"])
-        }
-        let search = SearchRoute(
-            state: state, embedder: embedder, unavailable: unavailable, concurrency: searchConcurrency,
-            queue: searchQueue, maxImageBytes: maxImageBytes,
-            closeMatch: CloseMatch(threshold: closeMatch))
-        let token = ProcessInfo.processInfo.environment["RECO_INGEST_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
-        // Ingest has a client waiting: short database timeouts, then 503 so the sender retries.
-        let events = ViewEventsRoute(
-            database: db.with(timeouts: .interactive), state: state, token: token,
-            maxBodyBytes: maxBodyBytes)
-        let router = ServiceRouter.make(
-            state: state, metrics: metrics,
-            similar: SimilarRoute(
-                state: state, blend: BlendConfig(imageWeight: imageWeight, confidenceK: confidenceK, pairK: pairK)),
-            events: events, search: search, pages: try await HTMLPages.load(), imageRoot: imageRoot.map(ImageRoot.init))
-        let body = TimeAmount.milliseconds(Int64(bodyTimeout * 1000))
-        let http = HTTP1Channel.Configuration(
-            additionalChannelHandlers: [RequestReadGuard(bodyTimeout: body)],
-            idleTimeout: .milliseconds(Int64(idleTimeout * 1000)))
-        let app = Application(
-            router: router, server: .http1(configuration: http),
-            configuration: .init(address: .hostname(host, port: port), serverName: "reco"),
-            services: coviewsEvery > 0
-                ? [
-                    refresher,
-                    CoViewScheduler(database: db, interval: .milliseconds(Int64(coviewsEvery * 1000)), logger: logger),
-                ]
-                : [refresher],
-            onServerRunning: { [host, port] channel in
-                // One line on standard output that scripts and tests wait for.
-                Console.out("reco serve: listening on http://\(host):\(channel.localAddress?.port ?? port)")
-            },
-            logger: logger)
-        var group = ServiceGroupConfiguration(
-            services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        group.maximumGracefulShutdownDuration = .milliseconds(Int64(shutdownTimeout * 1000))
-        group.maximumCancellationDuration = .seconds(2)
-        try await ServiceGroup(configuration: group).run()
+        let server = RecoServer(
+            configuration: configuration, database: database.makeDatabase(),
+            embedder: Result { try model.makeEmbedder() }, logger: Logger(label: "reco.serve"))
+        // One line on standard output that scripts and tests wait for.
+        try await server.run { Console.out("reco serve: listening on \($0)") }
         Console.err("reco serve: stopped")
+    }
+
+    var configuration: RecoServer.Configuration {
+        var c = RecoServer.Configuration()
+        c.host = host
+        c.port = port
+        c.model = modelID
+        c.refreshInterval = .seconds(refreshSeconds)
+        c.coviewInterval = coviewsEvery > 0 ? .seconds(coviewsEvery) : nil
+        c.blend = BlendConfig(imageWeight: imageWeight, confidenceK: confidenceK, pairK: pairK)
+        c.maxBodyBytes = maxBodyBytes
+        c.searchConcurrency = searchConcurrency
+        c.searchQueue = searchQueue
+        c.searchIndexAbove = searchIndexAbove
+        c.maxImageBytes = maxImageBytes
+        c.closeMatch = CloseMatch(threshold: closeMatch)
+        c.imageRoot = imageRoot.map(ImageRoot.init)
+        c.ingestToken = ProcessInfo.processInfo.environment["RECO_INGEST_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        c.idleTimeout = .seconds(idleTimeout)
+        c.bodyTimeout = .seconds(bodyTimeout)
+        c.shutdownTimeout = .seconds(shutdownTimeout)
+        return c
     }
 }

@@ -1,3 +1,4 @@
+import Catalog
 import Embedding
 import Foundation
 import Hummingbird

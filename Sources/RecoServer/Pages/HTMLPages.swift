@@ -2,16 +2,17 @@ import Foundation
 import Hummingbird
 import Mustache
 
-/// The server-rendered pages' templates (Resources/templates, Mustache; values are HTML-escaped).
+/// The server-rendered pages' templates (Resources/templates, Mustache; values are HTML-escaped),
+/// compiled into the binary.
 struct HTMLPages: Sendable {
     let library: MustacheLibrary
 
-    static func load() async throws -> HTMLPages {
-        guard let dir = Bundle.module.url(forResource: "templates", withExtension: nil, subdirectory: "Resources")
-        else {
-            throw PageError("the page templates are missing from the bundle")
+    static func load() throws -> HTMLPages {
+        var library = MustacheLibrary()
+        for (path, text) in EmbeddedFiles.text where path.hasPrefix("templates/") && path.hasSuffix(".mustache") {
+            try library.register(text, named: String(path.dropFirst("templates/".count).dropLast(".mustache".count)))
         }
-        return HTMLPages(library: try await MustacheLibrary(directory: dir.path))
+        return HTMLPages(library: library)
     }
 
     func render(_ template: String, _ values: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
@@ -26,9 +27,4 @@ struct HTMLPages: Sendable {
     func error(_ status: HTTPResponse.Status, _ message: String) -> Response {
         render("search", ["title": "\(status.code)", "error": message, "results": [Any]()], status: status)
     }
-}
-
-struct PageError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

@@ -1,3 +1,4 @@
+import Catalog
 import Hummingbird
 
 /// JSON answers and errors: every error body is `{"error": "..."}`.
