@@ -95,6 +95,13 @@ let package = Package(
         ),
         .testTarget(name: "ComputeTests", dependencies: ["Compute"]),
         .testTarget(
+            name: "RecoServerTests",
+            dependencies: [
+                "Catalog", "Ranking", "RecoServer",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
             name: "RankingTests",
             dependencies: ["Ranking"]
         ),
