@@ -7,7 +7,7 @@ import Testing
 
 /// `reco eval`'s pipeline on the hand-placed catalog and a tiny log whose answers are worked out
 /// by hand (image lists from the 3-d vectors; co-views from the two earlier sessions).
-@Suite(.serialized, .needsDatabase) struct BlendEvaluationTests {
+@Suite(.serialized, .needsDatabase, .dropsDatabases) struct BlendEvaluationTests {
     @Test func aTinyLogGivesTheHandComputedMetrics() throws {
         let db = try ServiceCatalog.make()
         let now = Date()

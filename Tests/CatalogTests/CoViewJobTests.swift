@@ -5,7 +5,7 @@ import Testing
 
 /// The co-view jobs as processes and as schema: the month partitions of view_events, retention,
 /// a rebuild killed part-way, and `reco serve` keeping co-views fresh on its own.
-@Suite(.serialized, .needsDatabase) struct CoViewJobTests {
+@Suite(.serialized, .needsDatabase, .dropsDatabases) struct CoViewJobTests {
     static let reco = TestCatalog.projectRoot.appendingPathComponent(".build/debug/reco")
 
     static func checksum(_ c: PGConnection, upTo id: Int64 = .max) throws -> String {

@@ -8,7 +8,7 @@ import Testing
 /// (`Ranking.CoViewCounts`, kept as this oracle and for `reco eval`): counts to a relative 1e-9,
 /// lists in the same order with ties broken by item id, for every normalisation, after a rebuild
 /// and after updates.
-@Suite(.needsDatabase) struct CoViewSQLTests {
+@Suite(.needsDatabase, .dropsDatabases) struct CoViewSQLTests {
     static let now = Date(timeIntervalSince1970: 1_764_000_000)
 
     /// Everything the co-view tables hold, by item id.

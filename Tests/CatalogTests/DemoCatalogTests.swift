@@ -5,7 +5,7 @@ import Testing
 @testable import Demo
 
 /// The demo catalog's selection rules on a miniature of the stamps package's layout.
-@Suite(.needsDatabase) struct DemoCatalogTests {
+@Suite(.needsDatabase, .dropsDatabases) struct DemoCatalogTests {
     @Test func photosAreTakenDrawingsLeftOutTitlesCleaned() throws {
         let root = try Self.miniatureStamps()
         defer { try? FileManager.default.removeItem(at: root) }

@@ -5,7 +5,7 @@ import Testing
 
 @testable import Catalog
 
-@Suite(.needsDatabase) struct EmbeddingJobTests {
+@Suite(.needsDatabase, .dropsDatabases) struct EmbeddingJobTests {
     static let embedder = TestCatalog.embedder
     static var model: String { embedder.modelIdentifier }
 

@@ -4,7 +4,7 @@ import Testing
 
 @testable import Catalog
 
-@Suite(.needsDatabase) struct ImageSearchTests {
+@Suite(.needsDatabase, .dropsDatabases) struct ImageSearchTests {
     /// A catalog photo resized to 60 %, cropped by 10 % and re-encoded at JPEG quality 70
     /// (Fixtures/make_fixtures.py) finds its own item first.
     @Test func aReEncodedCatalogPhotoFindsItsOwnItemFirst() throws {

@@ -3,7 +3,7 @@ import Testing
 
 @testable import Catalog
 
-@Suite(.needsDatabase) struct ImportTests {
+@Suite(.needsDatabase, .dropsDatabases) struct ImportTests {
     func write(_ text: String, _ name: String) throws -> String { try temporaryFile(Data(text.utf8), named: name) }
 
     @Test func csvUpsertsAndReportsBadRowsByLine() throws {

@@ -3,7 +3,7 @@ import Testing
 
 @testable import Catalog
 
-@Suite(.needsDatabase) struct MigratorTests {
+@Suite(.needsDatabase, .dropsDatabases) struct MigratorTests {
     @Test func projectMigrationsApplyOnceAndAreRecorded() throws {
         let c = try PGConnection(url: TestDatabase.makeEmpty())
         let migrator = try Migrator(directory: TestDatabase.migrationsDirectory)

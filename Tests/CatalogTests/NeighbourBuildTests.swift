@@ -4,7 +4,7 @@ import Testing
 
 @testable import Catalog
 
-@Suite(.needsDatabase) struct NeighbourBuildTests {
+@Suite(.needsDatabase, .dropsDatabases) struct NeighbourBuildTests {
     @Test func rebuildStoresEachActiveItemsExactNeighbours() throws {
         let db = try TestDatabase.makeMigrated()
         let catalog = try TestCatalog(count: 8)

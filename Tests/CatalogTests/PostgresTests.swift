@@ -3,7 +3,7 @@ import Testing
 
 @testable import Catalog
 
-@Suite(.needsDatabase) struct PostgresTests {
+@Suite(.needsDatabase, .dropsDatabases) struct PostgresTests {
     @Test func valuesRoundTripInBinary() throws {
         let c = try PGConnection(url: TestDatabase.makeEmpty())
         let when = Date(timeIntervalSince1970: 1_764_000_000.123456)

@@ -4,7 +4,7 @@ import Testing
 @testable import Catalog
 @testable import Demo
 
-@Suite(.needsDatabase) struct SessionSimulatorTests {
+@Suite(.needsDatabase, .dropsDatabases) struct SessionSimulatorTests {
     /// 40 items in 4 categories; each item's "visually similar" items are the next three of its category.
     static let items: [SessionSimulator.Item] = (0..<40).map { i in
         let c = i % 4

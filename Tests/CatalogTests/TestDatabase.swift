@@ -1,5 +1,6 @@
 import Embedding
 import Foundation
+import Synchronization
 import Testing
 
 @testable import Catalog
@@ -22,12 +23,26 @@ enum TestDatabase {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Migrations")
 
-    /// Creates an empty database and returns its URL.
+    /// The databases the running test created (set by `.dropsDatabases`).
+    @TaskLocal static var created: CreatedDatabases?
+
+    /// Creates an empty database and returns its URL; it is dropped after the test.
     static func makeEmpty() throws -> String {
         let name = "reco_test_\(UUID().uuidString.prefix(8).lowercased())"
         let admin = try PGConnection(url: adminURL)
         try admin.execute("CREATE DATABASE \(name)")
+        created?.names.withLock { $0.append(name) }
         return adminURL.replacingOccurrences(of: "/reco?", with: "/\(name)?")
+    }
+
+    final class CreatedDatabases: Sendable {
+        let names = Mutex<[String]>([])
+
+        /// Drops them, closing what is still connected (a service a failed test left running).
+        func drop() throws {
+            let admin = try PGConnection(url: TestDatabase.adminURL)
+            for name in names.withLock({ $0 }) { try admin.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
+        }
     }
 
     static func makeMigrated() throws -> Database {
@@ -80,6 +95,29 @@ struct TestCatalog {
             try FileManager.default.contentsOfDirectory(atPath: dir.path).first { $0.hasPrefix(id + ".") })
         return dir.appendingPathComponent(name).path
     }
+}
+
+/// Drops the databases each test created when it ends, passed or failed.
+struct DropsDatabases: SuiteTrait, TestTrait, TestScoping {
+    var isRecursive: Bool { true }
+
+    func provideScope(
+        for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
+    ) async throws {
+        guard testCase != nil else { return try await function() }  // the suite itself: nothing to drop
+        let created = TestDatabase.CreatedDatabases()
+        do {
+            try await TestDatabase.$created.withValue(created) { try await function() }
+        } catch {
+            try? created.drop()
+            throw error
+        }
+        try created.drop()
+    }
+}
+
+extension Trait where Self == DropsDatabases {
+    static var dropsDatabases: Self { DropsDatabases() }
 }
 
 extension Trait where Self == ConditionTrait {

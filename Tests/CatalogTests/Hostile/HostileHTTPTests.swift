@@ -5,7 +5,7 @@ import Testing
 
 /// What a careless or hostile client sends, against the real `reco serve` on loopback: each case
 /// is one reproduction from the reliability review.
-@Suite(.serialized, .needsDatabase) struct HostileHTTPTests {
+@Suite(.serialized, .needsDatabase, .dropsDatabases) struct HostileHTTPTests {
     let json = ["Content-Type": "application/json"]
 
     func storedEvents(_ db: Database) throws -> Int {
@@ -220,7 +220,7 @@ enum ToolProcess {
 }
 
 /// PostgreSQL frozen (SIGSTOP: connections stay open, nothing answers) under a running service.
-@Suite(.serialized, .needsDatabase) struct FrozenDatabaseTests {
+@Suite(.serialized, .needsDatabase, .dropsDatabases) struct FrozenDatabaseTests {
     /// The cluster's postmaster and its children (the backends holding our connections).
     static func serverProcesses(_ dataDirectory: String) throws -> [pid_t] {
         let pidFile = try String(contentsOfFile: dataDirectory + "/data/postmaster.pid", encoding: .utf8)

@@ -5,7 +5,7 @@ import Testing
 @testable import Catalog
 
 /// Damaged input files: every bad row is reported with its line and every good row is kept.
-@Suite(.needsDatabase) struct HostileImportTests {
+@Suite(.needsDatabase, .dropsDatabases) struct HostileImportTests {
     func write(_ bytes: Data, _ name: String) throws -> String { try temporaryFile(bytes, named: name) }
 
     func ids(_ db: Database) throws -> [String] {

@@ -9,7 +9,7 @@ import Testing
 
 /// `reco demo`, the real binary, on a miniature stamps folder: every step runs, the service
 /// starts and prints its URLs, Ctrl-C (SIGINT) stops it cleanly, and a rerun redoes nothing.
-@Suite(.serialized, .needsDatabase) struct DemoCommandTests {
+@Suite(.serialized, .needsDatabase, .dropsDatabases) struct DemoCommandTests {
     let reco = TestCatalog.projectRoot.appendingPathComponent(".build/debug/reco")
 
     func demo(_ db: Database, photos: URL, work: URL, serve: Bool) throws -> (Process, Pipe) {

@@ -3,7 +3,7 @@ import Testing
 
 /// The OpenAPI document in the repository is what the service serves, and every operation it
 /// describes answers with one of the statuses it documents.
-@Suite(.needsDatabase) struct OpenAPITests {
+@Suite(.needsDatabase, .dropsDatabases) struct OpenAPITests {
     static let specURL = TestCatalog.projectRoot.appendingPathComponent("Sources/RecoServer/Resources/openapi.yaml")
 
     /// (path, method, documented statuses), read from the `paths:` section's fixed layout.

@@ -4,7 +4,7 @@ import Testing
 @testable import Catalog
 
 /// The HTML pages and the images they link, over HTTP, on the fixture photos' catalog.
-@Suite(.serialized, .needsDatabase) struct PageHTTPTests {
+@Suite(.serialized, .needsDatabase, .dropsDatabases) struct PageHTTPTests {
     /// Every `src="/images/…"` on a page.
     func imageLinks(_ html: String) -> [String] {
         html.components(separatedBy: "src=\"").dropFirst().compactMap {

@@ -4,7 +4,7 @@ import Testing
 @testable import Catalog
 
 /// `POST /search/image` over HTTP, on a catalog of the fixture photos embedded by the real job.
-@Suite(.serialized, .needsDatabase) struct SearchHTTPTests {
+@Suite(.serialized, .needsDatabase, .dropsDatabases) struct SearchHTTPTests {
     static let query = TestCatalog.projectRoot.appendingPathComponent(
         "Tests/EmbeddingTests/Fixtures/astronaut_query.jpg")
 

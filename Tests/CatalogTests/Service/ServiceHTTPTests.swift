@@ -4,7 +4,7 @@ import Testing
 @testable import Catalog
 
 /// The real `reco serve` over loopback HTTP against a real PostgreSQL.
-@Suite(.serialized, .needsDatabase) struct ServiceHTTPTests {
+@Suite(.serialized, .needsDatabase, .dropsDatabases) struct ServiceHTTPTests {
     func ids(_ reply: ServiceProcess.Reply) throws -> [String] {
         try #require(try reply.json()["results"] as? [[String: Any]]).map { $0["item_id"] as! String }
     }

@@ -5,7 +5,7 @@ import Testing
 
 /// PostgreSQL stopped under a running service, then started again: on a private cluster
 /// (ops/pg with its own folder and port), so the other suites' database stays up.
-@Suite(.serialized, .needsDatabase) struct ServiceResilienceTests {
+@Suite(.serialized, .needsDatabase, .dropsDatabases) struct ServiceResilienceTests {
     struct Cluster {
         let environment: [String: String]
         init() {
