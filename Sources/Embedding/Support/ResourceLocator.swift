@@ -1,8 +1,9 @@
 import Foundation
 
-/// Finds a folder that ships beside reco (models/, Migrations/): the current directory first, then
-/// the executable's folder and its parents, so `.build/release/reco` run from anywhere finds the
-/// project's copy.
+/// Finds a folder that ships beside reco (models/): the current directory first, then the
+/// executable's folder and its parents, so `.build/release/reco` run from anywhere finds the
+/// project's copy; an installed `PREFIX/bin/reco` finds `PREFIX/share/reco/<folder>`
+/// (ops/install).
 public enum ResourceLocator {
     /// The first `<candidate>/<folder>` holding `marker`; else `<current directory>/<folder>`.
     public static func locate(folder: String, marker: String) -> URL {
@@ -15,8 +16,12 @@ public enum ResourceLocator {
             dir = dir.deletingLastPathComponent()
         }
         for candidate in candidates {
-            let url = candidate.appendingPathComponent(folder)
-            if FileManager.default.fileExists(atPath: url.appendingPathComponent(marker).path) { return url }
+            for url in [
+                candidate.appendingPathComponent(folder),
+                candidate.appendingPathComponent("share/reco").appendingPathComponent(folder),
+            ] where FileManager.default.fileExists(atPath: url.appendingPathComponent(marker).path) {
+                return url
+            }
         }
         return cwd.appendingPathComponent(folder)
     }

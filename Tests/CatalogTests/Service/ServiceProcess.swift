@@ -13,11 +13,16 @@ final class ServiceProcess: @unchecked Sendable {  // immutable after init; Proc
     let logFile = FileManager.default.temporaryDirectory.appendingPathComponent(
         "reco-serve-\(UUID().uuidString.prefix(8)).log")
 
-    init(databaseURL: String, arguments: [String] = [], environment: [String: String] = [:]) throws {
-        let reco = TestCatalog.projectRoot.appendingPathComponent(".build/debug/reco")
+    /// The project's debug build, unless `executable` names another `reco` (an installed one).
+    init(
+        databaseURL: String, arguments: [String] = [], environment: [String: String] = [:],
+        executable: URL? = nil, in folder: URL? = nil
+    ) throws {
+        let reco = executable ?? TestCatalog.projectRoot.appendingPathComponent(".build/debug/reco")
         try #require(
             FileManager.default.isExecutableFile(atPath: reco.path), "build the reco binary first (ops/test does)")
         process.executableURL = reco
+        process.currentDirectoryURL = folder
         process.arguments =
             ["serve", "--port", "0", "--database-url", databaseURL, "--refresh-seconds", "0.3"] + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }

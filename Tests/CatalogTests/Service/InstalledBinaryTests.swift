@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+
+@testable import Catalog
+
+/// `reco` as ops/install lays it out (PREFIX/bin/reco, PREFIX/share/reco/models), run from a folder
+/// that is not the project: migrations and templates come from the binary, the model from the
+/// prefix. ops/test installs the debug build into a temporary prefix (RECO_TEST_INSTALL_PREFIX).
+@Suite(
+    .needsDatabase, .dropsDatabases,
+    .enabled(
+        if: InstalledReco.prefix != nil,
+        "RECO_TEST_INSTALL_PREFIX is not set: ops/test installs reco into a temporary prefix"))
+struct InstalledBinaryTests {
+    static var prefix: URL? { InstalledReco.prefix }
+
+    /// Runs the installed reco in `folder` with nothing pointing at the project; returns its exit
+    /// status and output.
+    static func run(_ arguments: [String], in folder: URL) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = try #require(prefix).appendingPathComponent("bin/reco")
+        process.arguments = arguments
+        process.currentDirectoryURL = folder
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+
+    static var environment: [String: String] {
+        ProcessInfo.processInfo.environment.filter {
+            !["RECO_MODEL_DIR", "RECO_MIGRATIONS_DIR", "DATABASE_URL", "RECO_DEMO_PHOTOS"].contains($0.key)
+        }
+    }
+
+    @Test func migrateImportBackfillAndServeFromAnotherFolder() async throws {
+        let url = try TestDatabase.makeEmpty()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("reco-installed-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let catalog = try TestCatalog(count: 4)
+
+        let migrate = try Self.run(["migrate", "--database-url", url], in: folder)
+        #expect(migrate.status == 0 && migrate.output.contains("applied 0001_catalog"), "\(migrate.output)")
+        let imported = try Self.run(["import", "catalog", catalog.csvURL.path, "--database-url", url], in: folder)
+        #expect(imported.status == 0, "\(imported.output)")
+        let backfill = try Self.run(["backfill", "--database-url", url], in: folder)
+        #expect(backfill.status == 0 && backfill.output.contains("embedded 4 of 4"), "\(backfill.output)")
+
+        let reco = try #require(Self.prefix).appendingPathComponent("bin/reco")
+        let service = try ServiceProcess(
+            databaseURL: url, environment: Self.environment, executable: reco, in: folder)
+        _ = try await service.eventually("/readyz") { $0.status == 200 }
+        let similar = try await service.get("/items/item000/similar?in_stock=false")
+        let results = try similar.json()["results"] as? [[String: Any]]
+        #expect(similar.status == 200 && results?.count == 3)
+        #expect(try await service.get("/").text.contains("<form"))  // a page from the compiled-in templates
+        #expect(try await service.get("/openapi.yaml").text.hasPrefix("openapi: 3"))
+        #expect(service.stop() == 0)
+    }
+}
+
+enum InstalledReco {
+    static var prefix: URL? {
+        ProcessInfo.processInfo.environment["RECO_TEST_INSTALL_PREFIX"].flatMap {
+            $0.isEmpty ? nil : URL(fileURLWithPath: $0)
+        }
+    }
+}
