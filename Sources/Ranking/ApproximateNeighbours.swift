@@ -104,7 +104,9 @@ public enum ApproximateNeighbours {
             for (i, r) in columns.enumerated() { (p.baseAddress! + i * d).update(from: x + Int(r) * d, count: d) }
         }
         var s = [Float](repeating: 0, count: rows.count * columns.count)
-        s.withUnsafeMutableBufferPointer { BLAS.multiplyTransposed(a, b, into: $0.baseAddress!, m: rows.count, n: columns.count, k: d) }
+        s.withUnsafeMutableBufferPointer {
+            BLAS.multiplyTransposed(a, b, into: $0.baseAddress!, m: rows.count, n: columns.count, k: d)
+        }
         return s
     }
 }

@@ -28,8 +28,9 @@ public enum ExactNeighbours {
         let done = m.values.withUnsafeBufferPointer { values in
             let x = values.baseAddress!  // read-only while the workers run
             return Parallel.forEach(tasks: tiles.count, workers: workers) {
-                Worker(heaps: (0..<n).map { _ in TopK(k: kk) }, thresholds: Array(repeating: -.infinity, count: n),
-                       tile: .allocate(capacity: block * block))
+                Worker(
+                    heaps: (0..<n).map { _ in TopK(k: kk) }, thresholds: Array(repeating: -.infinity, count: n),
+                    tile: .allocate(capacity: block * block))
             } _: { w, t in
                 let (bi, bj) = tiles[t]
                 let r0 = bi * block

@@ -28,7 +28,9 @@ extension VectorMatrix {
         precondition(query.count == dims, "a \(query.count)-d query against \(dims)-d vectors")
         var scores = [Float](repeating: 0, count: count)
         values.withUnsafeBufferPointer { m in
-            scores.withUnsafeMutableBufferPointer { BLAS.multiply(m.baseAddress!, rows: count, columns: dims, by: query, into: $0.baseAddress!) }
+            scores.withUnsafeMutableBufferPointer {
+                BLAS.multiply(m.baseAddress!, rows: count, columns: dims, by: query, into: $0.baseAddress!)
+            }
         }
         return scores
     }

@@ -1,4 +1,3 @@
-
 /// Exact search of one query vector against every row of a matrix: one SGEMV for the cosines
 /// (rows and query L2-normalised), then the best `k` rows that `accept` lets through. With an
 /// int8 copy, the scan runs over it and the best `k + rerank` candidates are re-scored exactly.

@@ -64,7 +64,8 @@ public struct RecoServer: Sendable {
         var loader = ServingCatalogLoader(database: database, model: c.model)
         loader.searchIndexAbove = c.searchIndexAbove
         var services: [any Service] = [
-            CatalogRefresher(loader: loader, state: state, interval: c.refreshInterval, metrics: metrics, logger: logger)
+            CatalogRefresher(
+                loader: loader, state: state, interval: c.refreshInterval, metrics: metrics, logger: logger)
         ]
         if let every = c.coviewInterval {
             services.append(CoViewScheduler(database: database, interval: every, logger: logger))
@@ -84,7 +85,8 @@ public struct RecoServer: Sendable {
                 onListening("http://\(c.host):\(channel.localAddress?.port ?? c.port)")
             },
             logger: logger)
-        var group = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        var group = ServiceGroupConfiguration(
+            services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         group.maximumGracefulShutdownDuration = c.shutdownTimeout
         group.maximumCancellationDuration = .seconds(2)
         try await ServiceGroup(configuration: group).run()

@@ -104,7 +104,8 @@ struct SearchRoute: Sendable {
         guard snapshot.catalog.model == embedder.modelIdentifier else {
             return .refused(
                 .serviceUnavailable,
-                "the catalog's vectors are of model \(snapshot.catalog.model ?? "none"), the service runs \(embedder.modelIdentifier)",
+                "the catalog's vectors are of model \(snapshot.catalog.model ?? "none"), "
+                    + "the service runs \(embedder.modelIdentifier)",
                 retryAfter: 60)
         }
         // Admission: at most `concurrency` running and `queue` waiting.

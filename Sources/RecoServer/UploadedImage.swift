@@ -18,7 +18,8 @@ enum UploadedImage {
         if bodyTypes.contains(where: type.hasPrefix) { return nil }
         guard type.hasPrefix("multipart/form-data") else {
             return .unsupportedType(
-                "send the photo as the body with Content-Type image/jpeg or image/png, or as a multipart/form-data file field; not '\(contentType)'"
+                "send the photo as the body with Content-Type image/jpeg or image/png, or as a multipart/form-data "
+                    + "file field; not '\(contentType)'"
             )
         }
         return boundary(of: contentType) == nil ? .badForm("the multipart/form-data Content-Type has no boundary") : nil

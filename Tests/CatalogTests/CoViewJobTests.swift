@@ -11,7 +11,8 @@ import Testing
     static func checksum(_ c: PGConnection, upTo id: Int64 = .max) throws -> String {
         let row = try c.query(
             """
-            SELECT count(*) AS n, coalesce(md5(string_agg(id || '|' || session_id || '|' || item_id || '|' || viewed_at || '|'
+            SELECT count(*) AS n, coalesce(md5(string_agg(id || '|' || session_id || '|' || item_id || '|' || viewed_at
+            || '|'
                                                           || received_at, ',' ORDER BY id)), '') AS sum
             FROM view_events WHERE id <= $1
             """, [.int64(id)])[0]
@@ -31,7 +32,8 @@ import Testing
             FROM generate_series(1, 20000) g
             """)
         try c.execute(
-            "INSERT INTO view_events (session_id, item_id, viewed_at) VALUES ('old', 'x', '2001-01-01Z'), ('far', 'y', '2300-01-01Z')"
+            "INSERT INTO view_events (session_id, item_id, viewed_at) VALUES ('old', 'x', '2001-01-01Z'), ('far', "
+                + "'y', '2300-01-01Z')"
         )
         let before = try Self.checksum(c)
         let lastBefore = Int64(try c.query("SELECT max(id) AS m FROM view_events")[0].int("m"))
@@ -61,7 +63,8 @@ import Testing
         #expect(kind == "p")
         let placed = try c.query(
             """
-            SELECT count(*) FILTER (WHERE tableoid = 'view_events_default'::regclass) AS fallback, count(*) AS n FROM view_events
+            SELECT count(*) FILTER (WHERE tableoid = 'view_events_default'::regclass) AS fallback, count(*) AS n FROM
+            view_events
             """)[0]
         #expect(try placed.int("fallback") == 2)  // 2001 and 2300: outside the month partitions
     }
@@ -74,7 +77,8 @@ import Testing
                 """
                 INSERT INTO view_events (session_id, item_id, viewed_at)
                 SELECT 's' || g, 'i', d FROM generate_series(1, 10) g,
-                       unnest(ARRAY['2026-04-15Z', '2026-06-30Z', '2026-07-31Z', '2026-08-15Z', '2026-11-01Z', '2020-01-01Z']::timestamptz[]) d
+                       unnest(ARRAY['2026-04-15Z', '2026-06-30Z', '2026-07-31Z', '2026-08-15Z', '2026-11-01Z',
+                       '2020-01-01Z']::timestamptz[]) d
                 """)
         }
         let summary = try ViewEventRetention(database: db).prune(
@@ -102,7 +106,8 @@ import Testing
         func lists() throws -> String {
             try db.withConnection { c in
                 try c.query(
-                    "SELECT count(*) AS n, md5(string_agg(item || ':' || rank || ':' || neighbour, ',' ORDER BY item, rank)) AS s FROM coview_neighbours"
+                    "SELECT count(*) AS n, md5(string_agg(item || ':' || rank || ':' || neighbour, ',' ORDER BY "
+                        + "item, rank)) AS s FROM coview_neighbours"
                 )
                 .map { "\(try $0.int("n")) \(try $0.string("s"))" }[0]
             }

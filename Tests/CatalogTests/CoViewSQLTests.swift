@@ -224,7 +224,8 @@ import Testing
             try c.execute(
                 """
                 INSERT INTO view_events (session_id, item_id, viewed_at) VALUES
-                    ('s1', repeat('x', 3000), now()), ('s2', 'i1', '99999-11-02T10:00:00Z'), ('s3', 'i2', '2100-01-01Z'),
+                    ('s1', repeat('x', 3000), now()), ('s2', 'i1', '99999-11-02T10:00:00Z'), ('s3', 'i2',
+                    '2100-01-01Z'),
                     (repeat('s', 100000), 'i3', now()), ('s4', 'i4', '1999-12-31Z')
                 """)
         }

@@ -9,7 +9,8 @@ import Testing
         let when = Date(timeIntervalSince1970: 1_764_000_000.123456)
         let row = try #require(
             try c.query(
-                "SELECT $1::bool AS b, $2::int4 AS i, $3::int8 AS l, $4::float8 AS d, $5::text AS t, $6::bytea AS y, $7::timestamptz AS ts, $8::jsonb AS j, NULL::text AS n",
+                "SELECT $1::bool AS b, $2::int4 AS i, $3::int8 AS l, $4::float8 AS d, $5::text AS t, $6::bytea AS y, "
+                    + "$7::timestamptz AS ts, $8::jsonb AS j, NULL::text AS n",
                 [
                     .bool(true), .int32(-7), .int64(1 << 40), .float64(-0.1), .text("grüße \"quoted\" 'x'"),
                     .bytea([0, 255, 1]), .timestamp(when), .jsonb("{\"a\": [1, 2]}"),

@@ -21,7 +21,8 @@ import Testing
         let fd = maxAbsDiff(features[0], goldenFeatures)
         let ld = maxAbsDiff(logits![0], goldenLogits)
         print(
-            "synthetic_gradient: features max|diff| \(fd), cosine \(cosine(features[0], goldenFeatures)); logits max|diff| \(ld)"
+            "synthetic_gradient: features max|diff| \(fd), cosine \(cosine(features[0], goldenFeatures)); logits "
+                + "max|diff| \(ld)"
         )
         #expect(fd <= 1e-4)
         #expect(ld <= 1e-4)

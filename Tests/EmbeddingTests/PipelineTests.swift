@@ -30,7 +30,8 @@ import Testing
         let logits = try Fixtures.floats("\(golden).logits.f32")
         let c = cosine(embedding.feature, features)
         print(
-            "\(golden): feature cosine \(c), max|diff| \(maxAbsDiff(embedding.feature, features)), logits max|diff| \(maxAbsDiff(embedding.logits!, logits))"
+            "\(golden): feature cosine \(c), max|diff| \(maxAbsDiff(embedding.feature, features)), logits max|diff| "
+                + "\(maxAbsDiff(embedding.logits!, logits))"
         )
         #expect(c >= 0.98)
         #expect(maxAbsDiff(embedding.feature, features) <= 1e-4)

@@ -57,7 +57,8 @@ import Testing
 
     @Test func aFormGivesItsFilePartAndAFormWithoutOneIsRefused() throws {
         let boundary = "b0undary"
-        let form = "--\(boundary)\r\nContent-Disposition: form-data; name=\"image\"; filename=\"p.png\"\r\n"
+        let form =
+            "--\(boundary)\r\nContent-Disposition: form-data; name=\"image\"; filename=\"p.png\"\r\n"
             + "Content-Type: image/png\r\n\r\nPNGDATA\r\n--\(boundary)--\r\n"
         let type = "multipart/form-data; boundary=\(boundary)"
         #expect(try UploadedImage.extract(body: ByteBuffer(string: form), contentType: type) == Data("PNGDATA".utf8))

@@ -23,9 +23,11 @@ import Testing
         let catalog = ServingCatalog(
             model: "test-model", items: items,
             imageNeighbours: [[Neighbour(index: 1, score: 0.9), Neighbour(index: 2, score: 0.5)]],
-            coviewNeighbours: [[
-                .init(item: 3, score: 1.0, sessions: 18), .init(item: 2, score: 0.5, sessions: 4),
-            ]],
+            coviewNeighbours: [
+                [
+                    .init(item: 3, score: 1.0, sessions: 18), .init(item: 2, score: 0.5, sessions: 4),
+                ]
+            ],
             evidence: [40, 10, 5, 30, 0])
         return .init(catalog: catalog, version: ServingVersion(model: "test-model", items: 5), loadedAt: Date())
     }
@@ -153,7 +155,8 @@ import Testing
             #expect(String(buffer: document.body).hasPrefix("openapi: 3"))
             _ = try await client.execute(uri: "/items/a1/similar", method: .get)
             let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
-            #expect(metrics.contains(#"reco_http_requests_total{method="GET",route="/items/{id}/similar",status="200"}"#))
+            #expect(
+                metrics.contains(#"reco_http_requests_total{method="GET",route="/items/{id}/similar",status="200"}"#))
             #expect(metrics.contains("\nreco_items 5.0\n"))
         }
     }

@@ -59,7 +59,7 @@ public final class PGConnection: @unchecked Sendable {
 
     private static func withCStrings<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
         let copies = strings.map { strdup($0) }
-        defer { copies.forEach { free($0) } }
+        defer { for copy in copies { free(copy) } }
         return body(copies.map { UnsafePointer($0) } + [nil])
     }
 
@@ -228,7 +228,7 @@ public final class PGConnection: @unchecked Sendable {
     /// Keeps every parameter's bytes alive while libpq reads them.
     private func withParameterPointers<R>(_ values: [[UInt8]?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
         var storage: [UnsafeMutablePointer<CChar>?] = []
-        defer { storage.forEach { $0?.deallocate() } }
+        defer { for pointer in storage { pointer?.deallocate() } }
         for value in values {
             guard let value else {
                 storage.append(nil)

@@ -225,12 +225,15 @@ public struct EmbeddingJob: Sendable {
             """)
         try c.execute(
             """
-            UPDATE item_images ii SET content_sha256 = s.image_sha256, file_size = s.file_size, file_mtime = s.file_mtime,
-                etag = s.etag, last_modified = s.last_modified, checked_at = now(), last_error = NULL, needs_embedding = false
+            UPDATE item_images ii SET content_sha256 = s.image_sha256, file_size = s.file_size, file_mtime =
+            s.file_mtime,
+                etag = s.etag, last_modified = s.last_modified, checked_at = now(), last_error = NULL, needs_embedding
+                = false
             FROM staged_embeddings s WHERE ii.item_id = s.item_id
             """)
         try c.execute(
-            "DELETE FROM embedding_failures f USING staged_embeddings s WHERE f.item_id = s.item_id AND f.model = s.model"
+            "DELETE FROM embedding_failures f USING staged_embeddings s WHERE f.item_id = s.item_id AND f.model = "
+                + "s.model"
         )
     }
 
@@ -243,7 +246,8 @@ public struct EmbeddingJob: Sendable {
             VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5))
             ON CONFLICT (item_id, model) DO UPDATE SET error_class = EXCLUDED.error_class, message = EXCLUDED.message,
                 attempts = embedding_failures.attempts + 1, last_attempt_at = now(),
-                next_attempt_at = now() + make_interval(secs => least($5 * power(2, embedding_failures.attempts), 604800))
+                next_attempt_at = now() + make_interval(secs => least($5 * power(2, embedding_failures.attempts),
+                604800))
             """, [.text(item), .text(model), .text(code), .text(message), .float64(options.retryAfter)], prepare: true)
         try c.execute(
             "UPDATE item_images SET last_error = $2, checked_at = now() WHERE item_id = $1",

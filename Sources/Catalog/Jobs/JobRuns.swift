@@ -11,7 +11,8 @@ public struct JobRuns: Sendable {
         public func finish(_ status: Status, counts: String, message: String? = nil) throws {
             try database.withConnection(retryOnConnectionLoss: true) { c in
                 try c.execute(
-                    "UPDATE job_runs SET status = $2, counts = $3::jsonb, message = $4, finished_at = now() WHERE id = $1",
+                    "UPDATE job_runs SET status = $2, counts = $3::jsonb, message = $4, finished_at = now() WHERE id "
+                        + "= $1",
                     [.int64(Int64(id)), .text(status.rawValue), .text(counts), message.map(PGValue.text) ?? .null])
             }
         }
@@ -63,7 +64,8 @@ public struct JobRuns: Sendable {
                 let pid = pid_t(try run.int("pid"))
                 guard kill(pid, 0) != 0 && errno == ESRCH else { continue }
                 try c.execute(
-                    "UPDATE job_runs SET status = 'interrupted', finished_at = now(), message = 'process ended without finishing' WHERE id = $1 AND status = 'running'",
+                    "UPDATE job_runs SET status = 'interrupted', finished_at = now(), message = "
+                        + "'process ended without finishing' WHERE id = $1 AND status = 'running'",
                     [.int64(Int64(try run.int("id")))])
             }
         }

@@ -71,8 +71,10 @@ public struct NeighbourBuild: Sendable {
                     table: "image_neighbours", columns: ["model", "item_id", "neighbour_ids", "scores"], rows: rows)
                 try c.execute(
                     """
-                    INSERT INTO image_neighbour_builds (model, k, items, seconds, vectors_through) VALUES ($1, $2, $3, $4, $5)
-                    ON CONFLICT (model) DO UPDATE SET k = EXCLUDED.k, items = EXCLUDED.items, seconds = EXCLUDED.seconds,
+                    INSERT INTO image_neighbour_builds (model, k, items, seconds, vectors_through) VALUES ($1, $2, $3,
+                    $4, $5)
+                    ON CONFLICT (model) DO UPDATE SET k = EXCLUDED.k, items = EXCLUDED.items, seconds =
+                    EXCLUDED.seconds,
                         vectors_through = EXCLUDED.vectors_through, built_at = now()
                     """,
                     [

@@ -89,7 +89,8 @@ public struct NightlyJob: Sendable {
         try job.database.withConnection(retryOnConnectionLoss: true) { c in
             try c.execute(
                 """
-                UPDATE item_images SET file_size = $2, file_mtime = $3, etag = $4, last_modified = $5, checked_at = now()
+                UPDATE item_images SET file_size = $2, file_mtime = $3, etag = $4, last_modified = $5, checked_at =
+                now()
                 WHERE item_id = $1
                 """,
                 [

@@ -22,7 +22,8 @@ public struct Migrator: Sendable {
             case .badFileName(let f): "migration file \(f) must be named NNNN_name.sql"
             case .duplicateVersion(let v): "two migration files have version \(v)"
             case .edited(let v, let name, let applied, let now):
-                "migration \(v) (\(name)) was edited after it was applied (checksum \(applied.prefix(12))… in the database, \(now.prefix(12))… on disk); add a new migration instead"
+                "migration \(v) (\(name)) was edited after it was applied (checksum \(applied.prefix(12))… in the "
+                    + "database, \(now.prefix(12))… on disk); add a new migration instead"
             case .unknownApplied(let v, let name):
                 "the database has migration \(v) (\(name)) that is not on disk: is this reco older than the database?"
             }

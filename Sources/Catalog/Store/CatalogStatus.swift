@@ -26,11 +26,14 @@ public struct CatalogStatus: Sendable {
                   (SELECT count(*) FROM items) AS items,
                   (SELECT count(*) FROM items WHERE active) AS active,
                   (SELECT count(*) FROM items i JOIN item_images ii ON ii.item_id = i.id WHERE i.active) AS with_image,
-                  (SELECT count(*) FROM items i JOIN embeddings e ON e.item_id = i.id AND e.model = $1 WHERE i.active) AS embedded,
+                  (SELECT count(*) FROM items i JOIN embeddings e ON e.item_id = i.id AND e.model = $1 WHERE i.active)
+                  AS embedded,
                   (SELECT count(*) FROM items i JOIN item_images ii ON ii.item_id = i.id WHERE i.active
                       AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.item_id = i.id AND e.model = $1)) AS missing,
-                  (SELECT count(*) FROM embedding_failures f JOIN items i ON i.id = f.item_id WHERE i.active AND f.model = $1) AS failing,
-                  (SELECT count(*) FROM item_images ii JOIN items i ON i.id = ii.item_id WHERE i.active AND ii.needs_embedding) AS queued,
+                  (SELECT count(*) FROM embedding_failures f JOIN items i ON i.id = f.item_id WHERE i.active AND
+                  f.model = $1) AS failing,
+                  (SELECT count(*) FROM item_images ii JOIN items i ON i.id = ii.item_id WHERE i.active AND
+                  ii.needs_embedding) AS queued,
                   (SELECT count(*) FROM view_events) AS view_events
                 """, [.text(model)]
             ).first!

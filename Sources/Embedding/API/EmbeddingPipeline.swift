@@ -38,7 +38,8 @@ extension Embedder {
         case .prepared(let bytes):
             guard bytes.count == network.inputSize * network.inputSize * 3 else {
                 throw ModelError.invalidInput(
-                    "raw input must be \(network.inputSize)×\(network.inputSize)×3 = \(network.inputSize * network.inputSize * 3) bytes, got \(bytes.count)"
+                    "raw input must be \(network.inputSize)×\(network.inputSize)×3 = "
+                        + "\(network.inputSize * network.inputSize * 3) bytes, got \(bytes.count)"
                 )
             }
             return bytes

@@ -46,7 +46,8 @@ public final class EfficientNetLite: Sendable {
         for stage in spec.blocks {
             guard stage.inputChannels == channels else {
                 throw ModelError.invalidSpec(
-                    "block \(stage.text) expects \(stage.inputChannels) input channels, previous stage gives \(channels)"
+                    "block \(stage.text) expects \(stage.inputChannels) input channels, previous stage gives "
+                        + "\(channels)"
                 )
             }
             for r in 0..<stage.repeats {
@@ -105,7 +106,7 @@ public final class EfficientNetLite: Sendable {
             depthwise = buffer(network.maxDepthwiseBand)
         }
 
-        deinit { [a, b, expanded, depthwise].forEach { $0.deallocate() } }
+        deinit { for buffer in [a, b, expanded, depthwise] { buffer.deallocate() } }
     }
 
     public func makeWorkspace() -> Workspace { Workspace(network: self) }

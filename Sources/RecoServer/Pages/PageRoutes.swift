@@ -87,7 +87,8 @@ struct PageRoutes: Sendable {
                 "results": answer.results.map { r in
                     var card = Self.card(catalog.item(r.id))
                     card["note"] =
-                        "score \(Self.format(r.score)) · image \(r.imageScore.map(Self.format) ?? "–") · co-view \(r.coviewScore.map(Self.format) ?? "–")"
+                        "score \(Self.format(r.score)) · image \(r.imageScore.map(Self.format) ?? "–") · co-view "
+                        + "\(r.coviewScore.map(Self.format) ?? "–")"
                         + (r.coviewSessions > 0 ? " (\(r.coviewSessions) sessions)" : "")
                     card["fallback"] = r.fallback
                     return card

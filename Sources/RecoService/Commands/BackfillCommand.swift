@@ -42,7 +42,8 @@ struct BackfillCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backfill",
         abstract:
-            "Embed catalog images and store their vectors (default: the queue of new/changed images and items without a vector).",
+            "Embed catalog images and store their vectors (default: the queue of new/changed images and items "
+            + "without a vector).",
         discussion: "Safe to run as several processes on several machines at once, and to kill and rerun."
     )
 

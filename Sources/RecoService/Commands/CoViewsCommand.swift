@@ -30,7 +30,8 @@ struct CoViewsCommand: ParsableCommand {
                     ? s.json
                     : String(
                         format:
-                            "%d events (%d skipped), %.1f weighted sessions (%d bots ignored), %d items, %d pairs, in %.1f s",
+                            "%d events (%d skipped), %.1f weighted sessions (%d bots ignored), %d items, %d pairs, "
+                            + "in %.1f s",
                         s.events, s.skippedEvents, s.sessions, s.botSessions, s.items, s.pairs, s.seconds))
         }
     }
@@ -38,7 +39,8 @@ struct CoViewsCommand: ParsableCommand {
     struct Update: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract:
-                "Add the view events written since the last rebuild or update to the stored counts, and recompute the lists they change.",
+                "Add the view events written since the last rebuild or update to the stored counts, and recompute "
+                + "the lists they change.",
             discussion: "With no rebuild yet, or options different from the stored ones, this runs the full recount."
         )
 

@@ -10,9 +10,11 @@ struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract:
-            "Build the demo catalog (Tux Paint photo stamps), embed it, simulate sessions, compute neighbours and co-views, then serve it.",
+            "Build the demo catalog (Tux Paint photo stamps), embed it, simulate sessions, compute neighbours and "
+            + "co-views, then serve it.",
         discussion:
-            "ops/run fetches the photos and starts the local PostgreSQL first. The sessions are simulated, not real shoppers."
+            "ops/run fetches the photos and starts the local PostgreSQL first. The sessions are simulated, not real "
+            + "shoppers."
     )
 
     @OptionGroup var database: DatabaseOptions
@@ -49,7 +51,8 @@ struct DemoCommand: AsyncParsableCommand {
             try DemoCatalog.writeCSV(photos, to: csv)
             let imported = try CatalogImporter(database: db).run(path: csv.path, deactivateMissing: false)
             Console.out(
-                "  \(photos.count) photos in \(Set(photos.map(\.category)).count) categories: \(imported.inserted) new, \(imported.updated) changed"
+                "  \(photos.count) photos in \(Set(photos.map(\.category)).count) categories: \(imported.inserted) "
+                    + "new, \(imported.updated) changed"
             )
 
             step("embeddings")

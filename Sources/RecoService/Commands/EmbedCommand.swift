@@ -1,5 +1,5 @@
-import Catalog
 import ArgumentParser
+import Catalog
 import Embedding
 import Foundation
 import Synchronization

@@ -9,7 +9,8 @@ struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
         abstract:
-            "Offline evaluation: HitRate@k, MRR@k and coverage of image-only, co-view-only and blended similar items on held-out views.",
+            "Offline evaluation: HitRate@k, MRR@k and coverage of image-only, co-view-only and blended similar items "
+            + "on held-out views.",
         discussion: "The last --holdout-days of view events are held out; co-views are counted from the rest."
     )
 

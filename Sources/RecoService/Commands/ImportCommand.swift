@@ -15,7 +15,8 @@ struct ImportCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "catalog",
             abstract:
-                "Upsert items by id: columns id (required), title, category, image (a path relative to the file, or an http(s) URL), in_stock; any other column goes into attributes."
+                "Upsert items by id: columns id (required), title, category, image (a path relative to the file, or "
+                + "an http(s) URL), in_stock; any other column goes into attributes."
         )
         @OptionGroup var database: DatabaseOptions
         @Option(help: "csv or jsonl (default: from the file name).") var format: Catalog.InputFormat?
@@ -37,7 +38,8 @@ struct ImportCommand: ParsableCommand {
                 json
                     ? summary.json
                     : "read \(summary.read) rows: \(summary.inserted) new, \(summary.updated) updated, "
-                        + "\(summary.unchanged) unchanged, \(summary.bad.count) bad, \(summary.warnings.count) warnings; "
+                        + "\(summary.unchanged) unchanged, \(summary.bad.count) bad, \(summary.warnings.count) "
+                        + "warnings; "
                         + "\(summary.deactivated) deactivated")
             if !summary.bad.isEmpty { throw ExitCode(2) }
         }

@@ -15,9 +15,11 @@ struct MigrateCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors("migrate") {
-            let dir = migrationsDir ?? ProcessInfo.processInfo.environment["RECO_MIGRATIONS_DIR"].flatMap {
-                $0.isEmpty ? nil : $0
-            }
+            let dir =
+                migrationsDir
+                ?? ProcessInfo.processInfo.environment["RECO_MIGRATIONS_DIR"].flatMap {
+                    $0.isEmpty ? nil : $0
+                }
             let migrator = try dir.map { try Migrator(directory: URL(fileURLWithPath: $0)) } ?? Migrator.embedded()
             let applied = try database.makeDatabase().withConnection { try migrator.apply(to: $0) }
             for m in applied { Console.out("applied \(String(format: "%04d", m.version))_\(m.name)") }

@@ -13,7 +13,8 @@ struct NeighboursCommand: ParsableCommand {
     struct Rebuild: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract:
-                "Recompute the exact top-K image neighbours of every active item for the model, and replace them in the database."
+                "Recompute the exact top-K image neighbours of every active item for the model, and replace them in "
+                + "the database."
         )
 
         @OptionGroup var database: DatabaseOptions
@@ -47,7 +48,8 @@ struct NeighboursCommand: ParsableCommand {
     struct Update: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract:
-                "Bring the stored image neighbours up to date with vectors written since the last build or update (exact; rewrites only lists that change)."
+                "Bring the stored image neighbours up to date with vectors written since the last build or update "
+                + "(exact; rewrites only lists that change)."
         )
 
         @OptionGroup var database: DatabaseOptions

@@ -51,10 +51,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Searches by image waiting beyond those; more are refused with 503.")
     var searchQueue: Int = 16
 
-    @Option(
-        help:
-            "From this many vectors on, search by image probes inverted-file cells (approximate) instead of scanning all vectors."
-    )
+    @Option(help: "From this many vectors on, search by image probes inverted-file cells instead of scanning all.")
     var searchIndexAbove: Int = 1_000_000
 
     @Option(help: "Largest accepted photo for search by image, in bytes.")

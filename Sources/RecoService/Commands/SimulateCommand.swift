@@ -9,7 +9,8 @@ struct SimulateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulate",
         abstract:
-            "Generate simulated browsing sessions (seeded) over the catalog's items and image neighbours, and import them.",
+            "Generate simulated browsing sessions (seeded) over the "
+            + "catalog's items and image neighbours, and import them.",
         discussion: "A seed whose sessions are already stored is not simulated again."
     )
 

@@ -36,13 +36,15 @@ struct StatusCommand: ParsableCommand {
         Console.out("model        \(s.model)")
         Console.out("items        \(s.items) (\(s.active) active, \(s.withImage) with an image)")
         Console.out(
-            "embedded     \(s.embedded) with the current model; \(s.missing) missing, \(s.queued) queued, \(s.failing) failing"
+            "embedded     \(s.embedded) with the current model; \(s.missing) missing, \(s.queued) queued, "
+                + "\(s.failing) failing"
         )
         Console.out("view events  \(s.viewEvents)")
         Console.out("last runs")
         for r in s.lastRuns {
             Console.out(
-                "  #\(r.id) \(r.kind) \(r.status) \(ISO8601.format(r.startedAt)) \(r.counts)\(r.message.map { " — \($0)" } ?? "")"
+                "  #\(r.id) \(r.kind) \(r.status) \(ISO8601.format(r.startedAt)) "
+                    + "\(r.counts)\(r.message.map { " — \($0)" } ?? "")"
             )
         }
     }
@@ -73,7 +75,8 @@ struct FailuresCommand: ParsableCommand {
                     ]))
             } else {
                 Console.out(
-                    "\(f.itemID)  \(f.errorClass)  attempts \(f.attempts)  next \(ISO8601.format(f.nextAttemptAt))  \(f.message)"
+                    "\(f.itemID)  \(f.errorClass)  attempts \(f.attempts)  next \(ISO8601.format(f.nextAttemptAt))  "
+                        + "\(f.message)"
                 )
             }
         }

@@ -28,7 +28,8 @@ struct EvalReport {
     private var header: String {
         let f = ISO8601DateFormatter()
         return "model \(report.model); held out from \(f.string(from: report.split)): \(report.heldOutEvents) events, "
-            + "\(report.rows.first?.metrics.pairs ?? 0) next-view pairs; co-views from \(report.trainEvents) earlier events"
+            + "\(report.rows.first?.metrics.pairs ?? 0) next-view pairs; co-views from \(report.trainEvents) earlier "
+            + "events"
     }
 
     var text: String {
@@ -53,9 +54,10 @@ struct EvalReport {
             + report.labels.map { ",precision_\($0)" }.joined() + "\n"
         for row in report.rows {
             let m = row.metrics
+            let setting = "\"\(label(row))\",\(row.kind),\(row.method?.rawValue ?? ""),\(row.imageWeight),\(row.pairK)"
             out +=
-                "\"\(label(row))\",\(row.kind),\(row.method?.rawValue ?? ""),\(row.imageWeight),\(row.pairK),\(m.hitRate),"
-                + "\(m.mrr),\(m.coverage),\(m.pairs),\(m.queries)" + precisions(row).map { ",\($0)" }.joined() + "\n"
+                "\(setting),\(m.hitRate),\(m.mrr),\(m.coverage),\(m.pairs),\(m.queries)"
+                + precisions(row).map { ",\($0)" }.joined() + "\n"
         }
         return out
     }
@@ -69,7 +71,8 @@ struct EvalReport {
         let left = 260
         let width = 420
         var svg =
-            "<svg xmlns='http://www.w3.org/2000/svg' width='\(left + width + 120)' height='\(rows.count * (barHeight + gap) + 30)' font-family='sans-serif' font-size='12'>"
+            "<svg xmlns='http://www.w3.org/2000/svg' width='\(left + width + 120)' "
+            + "height='\(rows.count * (barHeight + gap) + 30)' font-family='sans-serif' font-size='12'>"
         for (i, row) in rows.enumerated() {
             let y = 20 + i * (barHeight + gap)
             let hit = Int(Double(width) * row.metrics.hitRate / top)
@@ -81,7 +84,8 @@ struct EvalReport {
                         && $0.pairK == row.pairK
                 } ?? false
             svg +=
-                "<text x='\(left - 8)' y='\(y + 13)' text-anchor='end'\(best ? " font-weight='bold'" : "")>\(escape(label(row)))</text>"
+                "<text x='\(left - 8)' y='\(y + 13)' "
+                + "text-anchor='end'\(best ? " font-weight='bold'" : "")>\(escape(label(row)))</text>"
             svg += "<rect x='\(left)' y='\(y)' width='\(hit)' height='\(barHeight)' fill='\(colour)'/>"
             svg +=
                 "<rect x='\(left)' y='\(y + barHeight / 2 - 2)' width='\(mrr)' height='4' fill='#222' opacity='0.55'/>"
@@ -105,7 +109,8 @@ struct EvalReport {
             } ?? ""
         return """
             <!doctype html><html lang="en"><head><meta charset="utf-8"><title>reco eval</title>
-            <style>body{font:14px sans-serif;margin:2em}td,th{padding:2px 10px;text-align:right}td:first-child{text-align:left}</style></head>
+            <style>body{font:14px sans-serif;margin:2em}td,th{padding:2px
+            10px;text-align:right}td:first-child{text-align:left}</style></head>
             <body><h1>Offline evaluation of the blend</h1><p>\(escape(header))</p>
             <p>Best: <b>\(escape(report.best.map(label) ?? "-"))</b></p>\(precision)\(svg)\(table)</body></html>
             """

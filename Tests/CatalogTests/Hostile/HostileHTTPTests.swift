@@ -85,7 +85,8 @@ import Testing
         #expect(missing.status == 404)
         #expect(try (missing.json()["error"] as? String)?.contains("no such path") == true)
         let huge =
-            "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 100_000))\r\nConnection: close\r\n\r\n"
+            "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 100_000))\r\nConnection: "
+            + "close\r\n\r\n"
         let tooLarge = try RawHTTP.exchange(port: service.port, huge)
         #expect(tooLarge.status == 431 && tooLarge.body.contains(#""error""#))
         let garbage = try RawHTTP.exchange(port: service.port, "\u{1}\u{2} nonsense\r\n\r\n")

@@ -109,7 +109,8 @@ import Testing
         let found = try await service.request("/search/image?limit=2", method: "POST", body: body, headers: headers)
         #expect(found.status == 200, "\(found.text)")
         #expect(try #require(try found.json()["results"] as? [[String: Any]]).first?["item_id"] as? String == "item003")
-        // A field named `image` without a file name is taken too (curl -F image=@… always sends one; scripts may not).
+        // A field named `image` without a file name is taken too (curl -F image=@… always sends one;
+        // scripts may not).
         let (unnamed, unnamedHeaders) = Self.form(photo, filename: nil)
         #expect(
             try await service.request("/search/image", method: "POST", body: unnamed, headers: unnamedHeaders).status

@@ -78,8 +78,8 @@ import Testing
         let bad = try await service.request(
             "/events/views", method: "POST",
             body: Data(
-                #"[{"session_id":"x","item_id":"a1","viewed_at":"2026-01-01T00:00:00Z"},{"session_id":"x","viewed_at":"2026-01-01T00:00:00Z"}]"#
-                    .utf8), headers: auth)
+                (#"[{"session_id":"x","item_id":"a1","viewed_at":"2026-01-01T00:00:00Z"},"#
+                    + #"{"session_id":"x","viewed_at":"2026-01-01T00:00:00Z"}]"#).utf8), headers: auth)
         #expect(bad.status == 400)
         #expect((try bad.json()["error"] as? String)?.contains("event 2: item_id") == true, "\(bad.text)")
         let huge = Data(

@@ -100,7 +100,8 @@ final class ServiceProcess: @unchecked Sendable {  // immutable after init; Proc
             try await Task.sleep(for: .milliseconds(100))
         }
         throw TestFailure(
-            "\(path) did not reach the expected state within \(seconds) s; last: \(last?.status ?? 0) \(last?.text ?? "-")"
+            "\(path) did not reach the expected state within \(seconds) s; last: \(last?.status ?? 0) "
+                + "\(last?.text ?? "-")"
         )
     }
 

@@ -94,11 +94,13 @@ public struct CoViewBuild: Sendable {
             try c.execute("ALTER INDEX coview_stage_pairs_b RENAME TO coview_pairs_b")
             try c.execute(
                 """
-                INSERT INTO coview_builds (as_of, events_through, method, config, sessions, views, bot_sessions, seconds,
+                INSERT INTO coview_builds (as_of, events_through, method, config, sessions, views, bot_sessions,
+                seconds,
                                            pair_rows, skipped_events)
                 VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10)
                 ON CONFLICT (id) DO UPDATE SET as_of = EXCLUDED.as_of, events_through = EXCLUDED.events_through,
-                    method = EXCLUDED.method, config = EXCLUDED.config, sessions = EXCLUDED.sessions, views = EXCLUDED.views,
+                    method = EXCLUDED.method, config = EXCLUDED.config, sessions = EXCLUDED.sessions, views =
+                    EXCLUDED.views,
                     bot_sessions = EXCLUDED.bot_sessions, seconds = EXCLUDED.seconds, pair_rows = EXCLUDED.pair_rows,
                     skipped_events = EXCLUDED.skipped_events, built_at = now(), updated_at = now()
                 """,

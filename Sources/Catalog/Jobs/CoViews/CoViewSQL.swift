@@ -56,7 +56,8 @@ enum CoViewSQL {
         CREATE UNLOGGED TABLE coview_stage_sessions AS
         SELECT (row_number() OVER ())::integer AS sid, session_id, count(*) FILTER (WHERE ok)::integer AS n,
                \(weight("max(last) FILTER (WHERE ok)", epoch: 1, halfLife: 2)) AS w,
-               coalesce(sum(views) FILTER (WHERE ok), 0) AS counted, coalesce(sum(views) FILTER (WHERE NOT ok), 0) AS skipped
+               coalesce(sum(views) FILTER (WHERE ok), 0) AS counted, coalesce(sum(views) FILTER (WHERE NOT ok), 0) AS
+               skipped
         FROM coview_stage_si GROUP BY session_id
         """
 
@@ -64,7 +65,8 @@ enum CoViewSQL {
     static let members = """
         CREATE UNLOGGED TABLE coview_stage_members AS
         SELECT s.sid, k.key AS item, s.n, s.w
-        FROM coview_stage_si si JOIN coview_stage_sessions s USING (session_id) JOIN item_keys k ON k.item_id = si.item_id
+        FROM coview_stage_si si JOIN coview_stage_sessions s USING (session_id) JOIN item_keys k ON k.item_id =
+        si.item_id
         WHERE si.ok AND s.n <= $1
         """
 
@@ -176,7 +178,8 @@ enum CoViewSQL {
     /// The touched sessions' items as counted before ($1 watermark) and as they are now ($2).
     static let deltaSessionItems = """
         CREATE UNLOGGED TABLE coview_stage_dsi AS
-        SELECT v.session_id, v.item_id, max(v.viewed_at) AS last_new, max(v.viewed_at) FILTER (WHERE v.id <= $1) AS last_old
+        SELECT v.session_id, v.item_id, max(v.viewed_at) AS last_new, max(v.viewed_at) FILTER (WHERE v.id <= $1) AS
+        last_old
         FROM view_events v JOIN coview_stage_touched t USING (session_id)
         WHERE v.id <= $2 AND \(countable)
         GROUP BY v.session_id, v.item_id
@@ -196,18 +199,21 @@ enum CoViewSQL {
     static let deltaMembers = """
         CREATE UNLOGGED TABLE coview_stage_dmembers AS
         SELECT s.sid, -1 AS sign, k.key AS item, s.n_old AS n, -s.w_old AS w
-        FROM coview_stage_dsi si JOIN coview_stage_dsessions s USING (session_id) JOIN item_keys k ON k.item_id = si.item_id
+        FROM coview_stage_dsi si JOIN coview_stage_dsessions s USING (session_id) JOIN item_keys k ON k.item_id =
+        si.item_id
         WHERE si.last_old IS NOT NULL AND s.n_old <= $1
         UNION ALL
         SELECT s.sid, 1, k.key, s.n_new, s.w_new
-        FROM coview_stage_dsi si JOIN coview_stage_dsessions s USING (session_id) JOIN item_keys k ON k.item_id = si.item_id
+        FROM coview_stage_dsi si JOIN coview_stage_dsessions s USING (session_id) JOIN item_keys k ON k.item_id =
+        si.item_id
         WHERE s.n_new <= $1
         """
 
     static let deltaPairs = """
         CREATE UNLOGGED TABLE coview_stage_dpairs AS
         SELECT a.item AS item_a, b.item AS item_b, sum(a.w) AS weight, sum(a.sign)::integer AS sessions
-        FROM coview_stage_dmembers a JOIN coview_stage_dmembers b ON b.sid = a.sid AND b.sign = a.sign AND b.item > a.item
+        FROM coview_stage_dmembers a JOIN coview_stage_dmembers b ON b.sid = a.sid AND b.sign = a.sign AND b.item >
+        a.item
         WHERE a.n >= 2
         GROUP BY a.item, b.item
         """
@@ -224,7 +230,8 @@ enum CoViewSQL {
 
     /// Changes of the totals ($1 = the bot cut): a session leaves the count as it was, enters as it is.
     static let deltaTotals = """
-        SELECT coalesce(sum(w_new) FILTER (WHERE n_new <= $1), 0) - coalesce(sum(w_old) FILTER (WHERE n_old BETWEEN 1 AND $1), 0)
+        SELECT coalesce(sum(w_new) FILTER (WHERE n_new <= $1), 0) - coalesce(sum(w_old) FILTER (WHERE n_old BETWEEN 1
+        AND $1), 0)
                    AS sessions,
                coalesce(sum(w_new * n_new) FILTER (WHERE n_new <= $1), 0)
                    - coalesce(sum(w_old * n_old) FILTER (WHERE n_old BETWEEN 1 AND $1), 0) AS views,
@@ -236,8 +243,10 @@ enum CoViewSQL {
     /// pairs and items that lost sessions can reach zero and be deleted.
     static let applyDeltas = [
         """
-        INSERT INTO coview_pairs AS p SELECT item_a, item_b, weight, sessions FROM coview_stage_dpairs ORDER BY item_a, item_b
-        ON CONFLICT (item_a, item_b) DO UPDATE SET weight = p.weight + EXCLUDED.weight, sessions = p.sessions + EXCLUDED.sessions
+        INSERT INTO coview_pairs AS p SELECT item_a, item_b, weight, sessions FROM coview_stage_dpairs ORDER BY item_a,
+        item_b
+        ON CONFLICT (item_a, item_b) DO UPDATE SET weight = p.weight + EXCLUDED.weight, sessions = p.sessions +
+        EXCLUDED.sessions
         """,
         """
         DELETE FROM coview_pairs p USING coview_stage_dpairs d
@@ -247,7 +256,8 @@ enum CoViewSQL {
         INSERT INTO coview_items AS i SELECT item, weight, sessions FROM coview_stage_ditems
         ON CONFLICT (item) DO UPDATE SET weight = i.weight + EXCLUDED.weight, sessions = i.sessions + EXCLUDED.sessions
         """,
-        "DELETE FROM coview_items i USING coview_stage_ditems d WHERE d.sessions < 0 AND i.item = d.item AND i.sessions <= 0",
+        "DELETE FROM coview_items i USING coview_stage_ditems d WHERE d.sessions < 0 AND i.item = d.item AND "
+            + "i.sessions <= 0",
         """
         INSERT INTO coview_item_lengths AS l SELECT item, length, weight FROM coview_stage_dlengths
         ON CONFLICT (item, length) DO UPDATE SET weight = l.weight + EXCLUDED.weight

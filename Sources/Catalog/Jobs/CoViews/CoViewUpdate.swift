@@ -152,7 +152,8 @@ public struct CoViewUpdate: Sendable {
             let totals = try CoViewTotals(
                 c.query(
                     """
-                    UPDATE coview_builds SET sessions = sessions + $1, views = views + $2, bot_sessions = bot_sessions + $3,
+                    UPDATE coview_builds SET sessions = sessions + $1, views = views + $2, bot_sessions = bot_sessions
+                    + $3,
                         events_through = $4, skipped_events = skipped_events + $5, as_of = $6, updated_at = now()
                     RETURNING sessions, views, bot_sessions AS bots
                     """,
