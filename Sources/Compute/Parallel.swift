@@ -33,7 +33,7 @@ public enum Parallel {
             }
         }
         let states = slots.compactMap { $0 }
-        _ = slots.update(repeating: nil)
+        slots.deinitialize()
         return states
     }
 

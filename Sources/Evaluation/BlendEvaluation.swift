@@ -170,12 +170,8 @@ public struct BlendEvaluation: Sendable {
         grouper.flush()
         var counts = grouper.counts
         counts.decay(to: at)
-        var lists = [[ServingCatalog.CoViewNeighbour]](repeating: [], count: base.items.count)
-        for (item, list) in counts.neighbours() where Int(item) < lists.count {
-            lists[Int(item)] = list.map {
-                ServingCatalog.CoViewNeighbour(item: $0.item, score: $0.score, sessions: Int32($0.sessions))
-            }
-        }
+        var lists = [[CoViewNeighbour]](repeating: [], count: base.items.count)
+        for (item, list) in counts.neighbours() where Int(item) < lists.count { lists[Int(item)] = list }
         let evidence = (0..<base.items.count).map { $0 < counts.itemSessions.count ? counts.itemSessions[$0] : 0 }
         return ServingCatalog(
             model: model, items: base.items, imageNeighbours: base.imageNeighbours, coviewNeighbours: lists,

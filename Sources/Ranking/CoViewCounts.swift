@@ -190,7 +190,7 @@ public struct CoViewCounts: Sendable {
         var lists = [[CoViewNeighbour]](repeating: [], count: itemWeight.count)
         for (k, pair) in pairs where Int(pair.sessions) >= config.minSupport {
             let (a, b) = Self.items(of: k)
-            let support = Int(pair.sessions)
+            let support = pair.sessions
             // Scored from each side: the expected-count method is not symmetric.
             if wanted?(a) ?? true {
                 lists[Int(a)].append(CoViewNeighbour(item: b, score: score(a, b, pair: pair.weight), sessions: support))
@@ -213,11 +213,4 @@ extension CoViewCounts.PairCount {
         weight += w
         sessions += n
     }
-}
-
-public struct CoViewNeighbour: Sendable, Equatable {
-    public let item: CoViewCounts.Item
-    public let score: Double
-    /// Sessions that viewed both.
-    public let sessions: Int
 }

@@ -48,15 +48,14 @@ public struct ItemFacts: Sendable, Equatable {
     }
 }
 
-public enum ResultFiltering {
+extension ResultFilter {
     /// Drops the query item itself, unknown and inactive items, out-of-stock ones (by default),
     /// other categories, excluded ids and low scores; then collapses near-duplicates (same image
     /// bytes, or image cosine ≥ the threshold) to the best-ranked one. Order is kept. Stops once
     /// `limit` results are kept (a page needs no more, and the duplicate check grows with them).
-    public static func apply<ID>(
+    public func apply(
         _ results: [BlendedResult<ID>],
         item: ID,
-        filter: ResultFilter<ID>,
         facts: (ID) -> ItemFacts?,
         imageCosine: (ID, ID) -> Float? = { _, _ in nil },
         duplicateCosine: Float = 0.995,
@@ -66,10 +65,10 @@ public enum ResultFiltering {
         var kept: [BlendedResult<ID>] = []
         var images = SameImage()
         for r in results {
-            guard r.id != item, let f = facts(r.id), filter.admits(r.id, f, queryCategory: queryCategory) else {
+            guard r.id != item, let f = facts(r.id), admits(r.id, f, queryCategory: queryCategory) else {
                 continue
             }
-            if let min = filter.minScore, r.score < min { continue }
+            if let min = minScore, r.score < min { continue }
             if images.seenBefore(f) { continue }
             if kept.contains(where: { (imageCosine($0.id, r.id) ?? -1) >= duplicateCosine }) { continue }
             kept.append(r)

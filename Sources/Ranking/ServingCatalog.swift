@@ -16,17 +16,6 @@ public struct ServingCatalog: Sendable {
         }
     }
 
-    public struct CoViewNeighbour: Sendable, Equatable {
-        public let item: Int32
-        public let score: Double
-        public let sessions: Int32
-        public init(item: Int32, score: Double, sessions: Int32) {
-            self.item = item
-            self.score = score
-            self.sessions = sessions
-        }
-    }
-
     /// The model identifier the image neighbours were computed with (nil: none yet).
     public let model: String?
     /// The active items' current vectors for `model`, for search by image.
@@ -44,9 +33,9 @@ public struct ServingCatalog: Sendable {
     private let coviewNeighbours: [[CoViewNeighbour]]
     /// Per item, sessions that viewed it.
     private let evidence: [Int32]
-    /// Per item: whether its best image neighbour is a near-duplicate candidate (cosine ≥ 0.99),
-    /// so the duplicate check skips the lists of all other items without touching them.
-    private let hasCloseNeighbour: [Bool]
+    /// Per item, its best image neighbour's cosine: the duplicate check skips the lists of items
+    /// whose best is below the threshold without touching them.
+    private let bestImageScore: [Float]
     public let itemsWithImageNeighbours: Int
     public let itemsWithCoViews: Int
     /// Per category, its active items by sessions that viewed them, most first.
@@ -75,7 +64,7 @@ public struct ServingCatalog: Sendable {
         self.imageNeighbours = padded(imageNeighbours)
         self.coviewNeighbours = padded(coviewNeighbours)
         self.itemsWithImageNeighbours = imageNeighbours.reduce(0) { $0 + ($1.isEmpty ? 0 : 1) }
-        self.hasCloseNeighbour = self.imageNeighbours.map { ($0.first?.score ?? -1) >= 0.99 }
+        self.bestImageScore = self.imageNeighbours.map { $0.first?.score ?? -1 }
         self.itemsWithCoViews = coviewNeighbours.reduce(0) { $0 + ($1.isEmpty ? 0 : 1) }
         let views = evidence + Array(repeating: 0, count: max(0, items.count - evidence.count))
         self.evidence = views
@@ -108,8 +97,8 @@ public struct ServingCatalog: Sendable {
             fallback
             ? Blender.fallback(item: item, popular: popularByCategory[items[i].facts.category] ?? [])
             : Blender.blend(item: item, image: image, coview: coview, evidence: Int(evidence[i]), config: config)
-        let kept = ResultFiltering.apply(
-            candidates, item: item, filter: filter, facts: { items[Int($0)].facts },
+        let kept = filter.apply(
+            candidates, item: item, facts: { items[Int($0)].facts },
             imageCosine: nearDuplicateCosine(threshold: config.duplicateCosine),
             duplicateCosine: config.duplicateCosine, limit: offset + limit)
         let page = Array(kept.dropFirst(offset).prefix(limit))
@@ -156,7 +145,7 @@ public struct ServingCatalog: Sendable {
                 }
                 return nil
             }
-            guard hasCloseNeighbour[Int(a)] || hasCloseNeighbour[Int(b)] else { return nil }
+            guard bestImageScore[Int(a)] >= threshold || bestImageScore[Int(b)] >= threshold else { return nil }
             return head(imageNeighbours[Int(a)], has: b) ?? head(imageNeighbours[Int(b)], has: a)
         }
     }

@@ -85,7 +85,7 @@ import Testing
         scored.decay(to: now)
         for (item, list) in scored.neighbours() {
             // The Swift lists break ties by first appearance; the stored ones by id, as documented.
-            let sorted = list.map { (id: names[Int($0.item)], score: $0.score, sessions: $0.sessions) }
+            let sorted = list.map { (id: names[Int($0.item)], score: $0.score, sessions: Int($0.sessions)) }
                 .sorted { $0.score != $1.score ? $0.score > $1.score : $0.id < $1.id }
             state.lists[names[Int(item)]] = sorted
         }

@@ -82,7 +82,7 @@ import Testing
         let all = results(["A", "B", "C", "D", "E", "F", "G", "Z"])
         func run(_ f: ResultFilter<String>, cosine: @escaping (String, String) -> Float? = { _, _ in nil }) -> [String]
         {
-            ResultFiltering.apply(all, item: "A", filter: f, facts: { facts[$0] }, imageCosine: cosine).map(\.id)
+            f.apply(all, item: "A", facts: { facts[$0] }, imageCosine: cosine).map(\.id)
         }
         // Default: not itself, not unknown (Z), not inactive (E), in stock only (D), same image bytes (F after B).
         #expect(run(ResultFilter()) == ["B", "C", "G"])

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Category precision@1 and @10 of image neighbours on Fashion-MNIST, the protocol of issue 5:
+"""Category precision@1 and @10 of image neighbours on Fashion-MNIST:
 the 10,000 test images (ids t10k*) as queries against the 60,000 train images (ids train*), by
 cosine of the vectors reco stored (model MODEL), and the same for raw pixels as a baseline.
 Prints one JSON line. usage: fashion_precision.py DATABASE_URL MODEL"""

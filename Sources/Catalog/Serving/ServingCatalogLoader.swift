@@ -64,7 +64,7 @@ public struct ServingCatalogLoader: Sendable {
             let image =
                 try version.model.map { try ImageNeighbourLists.read(c, model: $0, index: index) }
                 ?? Array(repeating: [], count: items.count)
-            var coview = [[ServingCatalog.CoViewNeighbour]](repeating: [], count: items.count)
+            var coview = [[CoViewNeighbour]](repeating: [], count: items.count)
             try c.copyOut(
                 """
                 SELECT a.item_id, b.item_id, n.score, n.sessions FROM coview_neighbours n
