@@ -15,24 +15,17 @@ struct HealthRoutes: Sendable {
     /// 200 once a snapshot is loaded ("ready", or "degraded" while PostgreSQL is unreachable and
     /// the last snapshot is served); 503 before any data is loaded.
     func readyz(_ request: Request, context: some RequestContext) -> Response {
-        let up = state.databaseUp
+        let database = state.databaseUp ? "up" : "down"
         guard let snapshot = state.snapshot else {
-            return JSONResponse.ok(
-                JSON.object([("status", JSON.string("not_ready")), ("database", JSON.string(up ? "up" : "down"))]),
-                status: .serviceUnavailable)
+            return JSONResponse.encoded(Readiness(status: "not_ready", database: database), status: .serviceUnavailable)
         }
-        let age = snapshot.version.dataTime.map { Date().timeIntervalSince($0) }
-        return JSONResponse.ok(
-            JSON.object([
-                ("status", JSON.string(up ? "ready" : "degraded")),
-                ("database", JSON.string(up ? "up" : "down")),
-                ("model", snapshot.catalog.model.map(JSON.string) ?? "null"),
-                ("items", "\(snapshot.catalog.items.count)"),
-                ("items_with_image_neighbours", "\(snapshot.catalog.itemsWithImageNeighbours)"),
-                ("items_with_coviews", "\(snapshot.catalog.itemsWithCoViews)"),
-                ("loaded_at", JSON.string(ISO8601.format(snapshot.loadedAt))),
-                ("data_age_seconds", age.map { JSON.number($0.rounded()) } ?? "null"),
-            ]))
+        let catalog = snapshot.catalog
+        return JSONResponse.encoded(
+            Readiness(
+                status: state.databaseUp ? "ready" : "degraded", database: database, model: catalog.model,
+                items: catalog.items.count, itemsWithImageNeighbours: catalog.itemsWithImageNeighbours,
+                itemsWithCoviews: catalog.itemsWithCoViews, loadedAt: snapshot.loadedAt,
+                dataAgeSeconds: snapshot.version.dataTime.map { Date().timeIntervalSince($0).rounded() }))
     }
 
     func metrics(_ request: Request, context: some RequestContext) -> Response {
@@ -48,4 +41,16 @@ struct HealthRoutes: Sendable {
             status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(string: Self.openAPI)))
     }
+}
+
+/// The answer of `/readyz`; the snapshot's fields are absent before one is loaded.
+struct Readiness: Encodable {
+    var status: String
+    var database: String
+    var model: String?
+    var items: Int?
+    var itemsWithImageNeighbours: Int?
+    var itemsWithCoviews: Int?
+    var loadedAt: Date?
+    var dataAgeSeconds: Double?
 }

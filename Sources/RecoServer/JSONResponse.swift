@@ -13,6 +13,11 @@ enum JSONResponse {
         return Response(status: status, headers: fields, body: .init(byteBuffer: json))
     }
 
+    /// A `Codable` answer (snake_case keys).
+    static func encoded(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+        ok(JSON.encode(value), status: status)
+    }
+
     static func error(_ status: HTTPResponse.Status, _ message: String, headers: HTTPFields = [:]) -> Response {
         ok(JSON.object([("error", JSON.string(message))]), status: status, headers: headers)
     }

@@ -56,14 +56,10 @@ struct SearchRoute: Sendable {
         case .refused(let status, let message, let retryAfter):
             return JSONResponse.error(status, message, headers: retryAfter.map { [.retryAfter: "\($0)"] } ?? [:])
         case .found(let snapshot, let model, let found):
-            let close = closeMatch.isClose(bestScore: found.first?.score)
-            var out = "{\"model\":\(JSON.string(model)),\"close_match\":\(close),\"results\":["
-            for (i, n) in found.enumerated() {
-                out +=
-                    (i == 0 ? "" : ",")
-                    + "{\"item_id\":\(snapshot.jsonIDs[Int(n.index)]),\"score\":\(JSON.number(n.score))}"
-            }
-            return JSONResponse.ok(out + "]}")
+            return JSONResponse.encoded(
+                SearchAnswer(
+                    model: model, closeMatch: closeMatch.isClose(bestScore: found.first?.score),
+                    results: found.map { .init(itemId: snapshot.catalog.item($0.index).id, score: $0.score) }))
         }
     }
 
@@ -137,4 +133,16 @@ extension UploadedImage.Refusal {
         case .badForm(let reason): .refused(.badRequest, reason)
         }
     }
+}
+
+/// The answer of `POST /search/image`.
+struct SearchAnswer: Encodable {
+    struct Result: Encodable {
+        let itemId: String
+        let score: Float
+    }
+
+    let model: String
+    let closeMatch: Bool
+    let results: [Result]
 }

@@ -10,9 +10,13 @@ public struct ImportSummary: Sendable, Equatable {
     /// Rows that were kept but deserve a look (an id repeated within one file: the later row wins).
     public var warnings: [RowError] = []
 
+    /// The counts as one JSON line (bad rows and warnings counted; their lines are listed apart).
     public var json: String {
-        "{\"read\":\(read),\"inserted\":\(inserted),\"updated\":\(updated),\"unchanged\":\(unchanged),"
-            + "\"deactivated\":\(deactivated),\"bad\":\(bad.count),\"warnings\":\(warnings.count)}"
+        struct Counts: Encodable { let read, inserted, updated, unchanged, deactivated, bad, warnings: Int }
+        return JSON.encode(
+            Counts(
+                read: read, inserted: inserted, updated: updated, unchanged: unchanged, deactivated: deactivated,
+                bad: bad.count, warnings: warnings.count))
     }
 }
 

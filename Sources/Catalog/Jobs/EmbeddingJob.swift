@@ -16,15 +16,13 @@ public struct EmbeddingJobOptions: Sendable {
     public init() {}
 }
 
-public struct EmbeddingJobSummary: Sendable, Equatable {
+public struct EmbeddingJobSummary: Sendable, Equatable, Codable {
     public var total = 0
     public var embedded = 0
     public var failed = 0
     public var seconds = 0.0
 
-    public var json: String {
-        "{\"total\":\(total),\"embedded\":\(embedded),\"failed\":\(failed),\"seconds\":\(seconds)}"
-    }
+    public var json: String { JSON.encode(self) }
 }
 
 /// Embeds items' images and writes their vectors, in claimed batches: each batch is selected with

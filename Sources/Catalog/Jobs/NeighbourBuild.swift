@@ -1,11 +1,11 @@
 import Foundation
 import Ranking
 
-public struct NeighbourBuildSummary: Sendable, Equatable {
+public struct NeighbourBuildSummary: Sendable, Equatable, Codable {
     public var items = 0
     public var k = 0
     public var seconds = 0.0
-    public var json: String { "{\"items\":\(items),\"k\":\(k),\"seconds\":\(seconds)}" }
+    public var json: String { JSON.encode(self) }
 }
 
 /// `reco neighbours rebuild`: reads every active item's vector for a model (streamed with binary

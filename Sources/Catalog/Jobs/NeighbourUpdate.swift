@@ -1,7 +1,7 @@
 import Foundation
 import Ranking
 
-public struct NeighbourUpdateSummary: Sendable, Equatable {
+public struct NeighbourUpdateSummary: Sendable, Equatable, Codable {
     /// Items whose vectors were new or changed since the last build or update.
     public var changed = 0
     /// Lists rewritten.
@@ -10,9 +10,7 @@ public struct NeighbourUpdateSummary: Sendable, Equatable {
     /// A full rebuild ran instead (no lists yet for the model, or too much changed).
     public var full = false
     public var seconds = 0.0
-    public var json: String {
-        "{\"changed\":\(changed),\"rewritten\":\(rewritten),\"items\":\(items),\"full\":\(full),\"seconds\":\(seconds)}"
-    }
+    public var json: String { JSON.encode(self) }
 }
 
 /// `reco neighbours update` (and the end of backfill and nightly): brings the model's stored

@@ -1,7 +1,7 @@
 import Embedding
 import Foundation
 
-public struct NightlySummary: Sendable, Equatable {
+public struct NightlySummary: Sendable, Equatable, Codable {
     public var scanned = 0
     /// Content differs from what was embedded: queued for re-embedding.
     public var changed = 0
@@ -9,9 +9,7 @@ public struct NightlySummary: Sendable, Equatable {
     public var touched = 0
     public var embedding = EmbeddingJobSummary()
 
-    public var json: String {
-        "{\"scanned\":\(scanned),\"changed\":\(changed),\"touched\":\(touched),\"embedding\":\(embedding.json)}"
-    }
+    public var json: String { JSON.encode(self) }
 }
 
 /// The scheduled job: finds new and changed images cheaply (file size and mtime; for URLs a

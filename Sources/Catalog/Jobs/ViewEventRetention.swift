@@ -4,7 +4,7 @@ public struct PruneSummary: Sendable, Equatable, Codable {
     public var partitions = 0
     public var events = 0
     public var cutoff = Date()
-    public var json: String { JSONLine.encode(self) }
+    public var json: String { JSON.encode(self) }
 }
 
 /// `reco events prune`: drops whole month partitions of `view_events` older than the retention

@@ -36,6 +36,15 @@ public enum JSON {
         "{" + fields.map { string($0.0) + ":" + $0.1 }.joined(separator: ",") + "}"
     }
 
+    /// A `Codable` value as one line: snake_case keys, sorted, slashes unescaped.
+    public static func encode(_ value: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
     public static func error(_ error: any Error) -> String {
         let coded = error as? any CodedError
         return object([("code", string(coded?.code ?? "error")), ("message", string("\(error)"))])

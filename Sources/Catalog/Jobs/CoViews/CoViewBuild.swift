@@ -16,7 +16,7 @@ public struct CoViewBuildSummary: Sendable, Equatable, Codable {
     public var seconds = 0.0
     public var stages: [CoViewStage] = []
 
-    public var json: String { JSONLine.encode(self) }
+    public var json: String { JSON.encode(self) }
 }
 
 /// `reco coviews rebuild`: a full recount of co-views from `view_events`, inside PostgreSQL (the
@@ -168,7 +168,7 @@ struct StoredCoViewConfig: Codable, Equatable {
         liftShrinkage = config.liftShrinkage
     }
 
-    var json: String { JSONLine.encode(self) }
+    var json: String { JSON.encode(self) }
 
     /// The options as a configuration (nil for a method this version does not know).
     var config: CoViewConfig? {
@@ -187,15 +187,5 @@ struct StoredCoViewConfig: Codable, Equatable {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         return try? decoder.decode(StoredCoViewConfig.self, from: Data(json.utf8))
-    }
-}
-
-/// Compact JSON with snake_case keys, for summaries and stored settings.
-public enum JSONLine {
-    public static func encode(_ value: some Encodable) -> String {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 }

@@ -16,7 +16,7 @@ public struct CoViewUpdateSummary: Sendable, Equatable, Codable {
     public var seconds = 0.0
     public var stages: [CoViewStage] = []
 
-    public var json: String { JSONLine.encode(self) }
+    public var json: String { JSON.encode(self) }
 }
 
 /// `reco coviews update`: adds the view events written since the last build or update (the
