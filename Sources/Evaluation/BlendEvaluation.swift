@@ -68,11 +68,7 @@ public struct BlendEvaluation: Sendable {
                 "SELECT session_id, item_id, viewed_at FROM view_events ORDER BY session_id, viewed_at",
                 columns: [.text, .text, .timestamptz]
             ) { row in
-                guard case .text(let session) = row[0], case .text(let item) = row[1], case .timestamp(let at) = row[2]
-                else {
-                    throw PostgresError(.decoding, "unexpected view_events row")
-                }
-                if let i = base.index(of: item) { events.append((session, i, at)) }
+                if let i = base.index(of: try row.string(1)) { events.append((try row.string(0), i, try row.date(2))) }
             }
         }
         guard let last = events.map(\.at).max() else { throw EvaluationError.noViewEvents }

@@ -15,11 +15,7 @@ struct CatalogRefresher: Service {
     let logger: Logger
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            await refreshOnce()
-            // Shutdown does not wait for the rest of the interval.
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-        }
+        await Periodic.run(every: interval, startNow: true) { await refreshOnce() }
     }
 
     func refreshOnce() async {

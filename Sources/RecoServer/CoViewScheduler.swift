@@ -13,11 +13,7 @@ struct CoViewScheduler: Service {
     let logger: Logger
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-            guard !Task.isShuttingDownGracefully && !Task.isCancelled else { break }
-            await runOnce()
-        }
+        await Periodic.run(every: interval, startNow: false) { await runOnce() }
     }
 
     func runOnce() async {

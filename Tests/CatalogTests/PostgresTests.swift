@@ -112,7 +112,7 @@ import Testing
             "SELECT id, vec, n, at, note FROM v ORDER BY n", columns: [.text, .bytea, .int8, .timestamptz, .text]
         ) { row in
             #expect(row[0] == .text("item\(seen)") && row[2] == .int64(Int64(seen)))
-            #expect((try? VectorCodec.decode(row.bytes("c1"))) == [Float(seen), -1.5])
+            #expect((try? VectorCodec.decode(row.bytes(1))) == [Float(seen), -1.5])
             #expect(row[3] == .timestamp(when) && row[4] == (seen % 3 == 0 ? .null : .text("x")))
             seen += 1
         }

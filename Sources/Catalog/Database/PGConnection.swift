@@ -146,7 +146,6 @@ public final class PGConnection: @unchecked Sendable {
             throw PostgresError(.query, "COPY did not start")
         }
         PQclear(start)
-        let names = columns.indices.map { "c\($0)" }
         var decoder = BinaryCopyDecoder(types: columns.map(\.oid))
         var failure: (any Error)?
         while true {
@@ -159,7 +158,7 @@ public final class PGConnection: @unchecked Sendable {
             guard failure == nil, let chunk else { continue }  // after an error, drain the stream
             do {
                 if let values = try decoder.row(UnsafeRawBufferPointer(start: chunk, count: Int(length))) {
-                    try body(PGRow(columns: names, values: values))
+                    try body(PGRow(columns: [], values: values))  // COPY columns are read by position
                 }
             } catch {
                 failure = error

@@ -52,14 +52,14 @@ public struct ServingCatalogLoader: Sendable {
                 FROM items i LEFT JOIN item_images im ON im.item_id = i.id ORDER BY i.id
                 """, columns: [.text, .text, .text, .bool, .bool, .text, .bytea]
             ) { row in
-                let id = try row.string("c0")
+                let id = try row.string(0)
                 index[id] = Int32(items.count)
                 items.append(
                     ServingCatalog.Item(
-                        id: id, title: try row.string("c1"), imageURI: try row.optionalString("c5"),
+                        id: id, title: try row.string(1), imageURI: try row.optionalString(5),
                         facts: ItemFacts(
-                            category: try row.string("c2"), active: try row.bool("c3"), inStock: try row.bool("c4"),
-                            imageHash: try row.optionalBytes("c6"))))
+                            category: try row.string(2), active: try row.bool(3), inStock: try row.bool(4),
+                            imageHash: try row.optionalBytes(6))))
             }
             let image =
                 try version.model.map { try ImageNeighbourLists.read(c, model: $0, index: index) }
@@ -71,15 +71,15 @@ public struct ServingCatalogLoader: Sendable {
                 JOIN item_keys a ON a.key = n.item JOIN item_keys b ON b.key = n.neighbour ORDER BY n.item, n.rank
                 """, columns: [.text, .text, .float8, .int4]
             ) { row in
-                guard let a = index[try row.string("c0")], let b = index[try row.string("c1")] else { return }
-                coview[Int(a)].append(.init(item: b, score: try row.double("c2"), sessions: Int32(try row.int("c3"))))
+                guard let a = index[try row.string(0)], let b = index[try row.string(1)] else { return }
+                coview[Int(a)].append(.init(item: b, score: try row.double(2), sessions: Int32(try row.int(3))))
             }
             var evidence = [Int32](repeating: 0, count: items.count)
             try c.copyOut(
                 "SELECT k.item_id, i.sessions FROM coview_items i JOIN item_keys k ON k.key = i.item",
                 columns: [.text, .int4]
             ) { row in
-                if let a = index[try row.string("c0")] { evidence[Int(a)] = Int32(try row.int("c1")) }
+                if let a = index[try row.string(0)] { evidence[Int(a)] = Int32(try row.int(1)) }
             }
             var vectors: (matrix: VectorMatrix, items: [Int32])?
             if withVectors, let model = version.model {

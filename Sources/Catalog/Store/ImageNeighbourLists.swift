@@ -12,9 +12,9 @@ public enum ImageNeighbourLists {
             "SELECT item_id, neighbour_ids, scores FROM image_neighbours WHERE model = (SELECT model FROM query_model)",
             columns: [.text, .textArray, .bytea]
         ) { row in
-            guard let a = index[try row.string("c0")] else { return }
-            let scores = try VectorCodec.decode(row.bytes("c2"))
-            let ids = try row.strings("c1")
+            guard let a = index[try row.string(0)] else { return }
+            let scores = try VectorCodec.decode(row.bytes(2))
+            let ids = try row.strings(1)
             guard scores.count == ids.count else {
                 throw PostgresError(.decoding, "neighbour list of \(ids.count) ids and \(scores.count) scores")
             }

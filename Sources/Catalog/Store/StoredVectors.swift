@@ -24,12 +24,12 @@ enum StoredVectors {
             WHERE i.active AND e.model = (SELECT model FROM query_model) ORDER BY e.item_id
             """, columns: [.text, .bytea, .timestamptz]
         ) { row in
-            let vector = try VectorCodec.decode(row.bytes("c1"))
+            let vector = try VectorCodec.decode(row.bytes(1))
             if dims == 0 { dims = vector.count }
             guard vector.count == dims else {
                 throw PostgresError(.decoding, "vector of \(vector.count) floats among \(dims)-d ones")
             }
-            try body(try row.string("c0"), vector, try row.date("c2"))
+            try body(try row.string(0), vector, try row.date(2))
         }
     }
 }
