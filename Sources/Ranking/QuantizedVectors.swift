@@ -9,6 +9,9 @@ public struct QuantizedVectors: Sendable {
     private let codes: [Int8]
     private let scales: [Float]
 
+    /// Bytes of the codes and scales.
+    public var bytes: Int { codes.count + scales.count * MemoryLayout<Float>.stride }
+
     public init(_ m: VectorMatrix) {
         count = m.count
         dims = m.dims

@@ -29,8 +29,8 @@ public struct ServingCatalog: Sendable {
     public let items: [Item]
     private let index: [String: Int32]
     /// Per item, best first.
-    public let imageNeighbours: [[Neighbour]]
-    private let coviewNeighbours: [[CoViewNeighbour]]
+    public let imageNeighbours: FlatLists<Neighbour>
+    private let coviewNeighbours: FlatLists<CoViewNeighbour>
     /// Per item, sessions that viewed it.
     private let evidence: [Int32]
     /// Per item, its best image neighbour's cosine: the duplicate check skips the lists of items
@@ -58,11 +58,8 @@ public struct ServingCatalog: Sendable {
         index.reserveCapacity(items.count)
         for (i, item) in items.enumerated() { index[item.id] = Int32(i) }
         self.index = index
-        func padded<T>(_ lists: [[T]]) -> [[T]] {
-            lists + Array(repeating: [], count: max(0, items.count - lists.count))
-        }
-        self.imageNeighbours = padded(imageNeighbours)
-        self.coviewNeighbours = padded(coviewNeighbours)
+        self.imageNeighbours = FlatLists(imageNeighbours, count: items.count)
+        self.coviewNeighbours = FlatLists(coviewNeighbours, count: items.count)
         self.itemsWithImageNeighbours = imageNeighbours.reduce(0) { $0 + ($1.isEmpty ? 0 : 1) }
         self.bestImageScore = self.imageNeighbours.map { $0.first?.score ?? -1 }
         self.itemsWithCoViews = coviewNeighbours.reduce(0) { $0 + ($1.isEmpty ? 0 : 1) }
@@ -80,6 +77,16 @@ public struct ServingCatalog: Sendable {
 
     public static let empty = ServingCatalog(
         model: nil, items: [], imageNeighbours: [], coviewNeighbours: [], evidence: [])
+
+    /// Bytes held, by part (array elements; per-item strings and dictionary overhead excluded):
+    /// what `reco serve` logs at each load.
+    public var bytesByPart: KeyValuePairs<String, Int> {
+        [
+            "image_lists": imageNeighbours.bytes, "coview_lists": coviewNeighbours.bytes,
+            "vectors": (vectors?.values.count ?? 0) * MemoryLayout<Float>.stride,
+            "int8_vectors": quantizedVectors?.bytes ?? 0,
+        ]
+    }
 
     public func index(of id: String) -> Int32? { index[id] }
     public func item(_ i: Int32) -> Item { items[Int(i)] }
@@ -138,7 +145,7 @@ public struct ServingCatalog: Sendable {
     /// they are sorted, so only their short head can hold a near-duplicate.
     private func nearDuplicateCosine(threshold: Float) -> (Int32, Int32) -> Float? {
         { a, b in
-            func head(_ list: [Neighbour], has other: Int32) -> Float? {
+            func head(_ list: ArraySlice<Neighbour>, has other: Int32) -> Float? {
                 for n in list {
                     guard n.score >= threshold else { return nil }
                     if n.index == other { return n.score }

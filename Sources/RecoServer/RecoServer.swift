@@ -26,6 +26,9 @@ public struct RecoServer: Sendable {
         public var searchConcurrency = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
         public var searchQueue = 16
         public var searchIndexAbove = 1_000_000
+        /// Search by image on: the snapshot holds the vectors. Off for replicas that answer
+        /// `/similar` only (a fraction of the memory).
+        public var searchByImage = true
         public var maxImageBytes = 10 << 20
         public var closeMatch = CloseMatch()
         public var imageRoot: ImageRoot?
@@ -49,8 +52,12 @@ public struct RecoServer: Sendable {
     ) {
         self.configuration = configuration
         self.database = database
-        self.embedder = embedder
+        self.embedder = configuration.searchByImage ? embedder : .failure(SearchIsOff())
         self.logger = logger
+    }
+
+    struct SearchIsOff: Error, CustomStringConvertible {
+        var description: String { "this service runs with --no-search (it answers /similar only)" }
     }
 
     /// Serves until SIGTERM or SIGINT, then finishes requests in flight within the shutdown timeout.
@@ -63,6 +70,7 @@ public struct RecoServer: Sendable {
         let metrics = ServiceMetrics()
         var loader = ServingCatalogLoader(database: database, model: c.model)
         loader.searchIndexAbove = c.searchIndexAbove
+        loader.withVectors = c.searchByImage
         var services: [any Service] = [
             CatalogRefresher(
                 loader: loader, state: state, interval: c.refreshInterval, metrics: metrics, logger: logger)
@@ -70,7 +78,7 @@ public struct RecoServer: Sendable {
         if let every = c.coviewInterval {
             services.append(CoViewScheduler(database: database, interval: every, logger: logger))
         }
-        if case .failure(let error) = embedder {
+        if case .failure(let error) = embedder, c.searchByImage {
             logger.warning("search by image disabled: the model did not load", metadata: ["error": "\(error)"])
         }
         let http = HTTP1Channel.Configuration(

@@ -143,6 +143,19 @@ import Testing
         }
     }
 
+    @Test func withoutSearchTheSnapshotHasNoVectorsAndSearchSaysWhy() async throws {
+        let state = ServingState()
+        state.install(Self.snapshot())
+        try await app(state, configure: { $0.searchByImage = false }).test(.router) { client in
+            let search = try await client.execute(
+                uri: "/search/image", method: .post, headers: [.contentType: "image/png"],
+                body: ByteBuffer(bytes: [0x89, 0x50, 0x4E, 0x47]))
+            let message = try json(search)["error"] as? String
+            #expect(search.status == .serviceUnavailable && message?.contains("--no-search") == true)
+            #expect(try await client.execute(uri: "/items/a1/similar", method: .get).status == .ok)
+        }
+    }
+
     @Test func pagesTheDocumentAndMetricsAreServed() async throws {
         let state = ServingState()
         state.install(Self.snapshot())

@@ -54,6 +54,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "From this many vectors on, search by image probes inverted-file cells instead of scanning all.")
     var searchIndexAbove: Int = 1_000_000
 
+    @Flag(help: "Answer /similar only: no vectors in memory and no model (search by image answers 503).")
+    var noSearch = false
+
     @Option(help: "Largest accepted photo for search by image, in bytes.")
     var maxImageBytes: Int = 10 << 20
 
@@ -100,7 +103,8 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let server = RecoServer(
             configuration: configuration, database: database.makeDatabase(),
-            embedder: Result { try model.makeEmbedder() }, logger: Logger(label: "reco.serve"))
+            embedder: noSearch ? .failure(CancellationError()) : Result { try model.makeEmbedder() },
+            logger: Logger(label: "reco.serve"))
         // One line on standard output that scripts and tests wait for.
         try await server.run { Console.out("reco serve: listening on \($0)") }
         Console.err("reco serve: stopped")
@@ -118,6 +122,7 @@ struct ServeCommand: AsyncParsableCommand {
         c.searchConcurrency = searchConcurrency
         c.searchQueue = searchQueue
         c.searchIndexAbove = searchIndexAbove
+        c.searchByImage = !noSearch
         c.maxImageBytes = maxImageBytes
         c.closeMatch = CloseMatch(threshold: closeMatch)
         c.imageRoot = imageRoot.map(ImageRoot.init)

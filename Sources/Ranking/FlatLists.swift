@@ -1,0 +1,33 @@
+/// Per-item lists in two flat arrays (the elements, and where each item's list starts), instead
+/// of one array per item: no per-list header, allocation or spare capacity, and one contiguous
+/// block the refresh can replace whole. Item `i`'s list is `self[i]`.
+public struct FlatLists<Element: Sendable>: Sendable, RandomAccessCollection {
+    private let elements: [Element]
+    /// `count + 1` offsets into `elements`: list i is `starts[i]..<starts[i + 1]`.
+    private let starts: [Int]
+
+    /// The lists of `lists`, padded with empty ones up to `count`.
+    public init(_ lists: [[Element]], count: Int? = nil) {
+        var elements: [Element] = []
+        elements.reserveCapacity(lists.reduce(0) { $0 + $1.count })
+        var starts = [0]
+        starts.reserveCapacity(Swift.max(count ?? 0, lists.count) + 1)
+        for list in lists {
+            elements += list
+            starts.append(elements.count)
+        }
+        while starts.count <= count ?? 0 { starts.append(elements.count) }
+        self.elements = elements
+        self.starts = starts
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { starts.count - 1 }
+    public subscript(_ i: Int) -> ArraySlice<Element> { elements[starts[i]..<starts[i + 1]] }
+
+    /// Elements in all lists.
+    public var elementCount: Int { elements.count }
+
+    /// Bytes held by the two arrays (their elements; capacity is exact).
+    public var bytes: Int { elements.count * MemoryLayout<Element>.stride + starts.count * MemoryLayout<Int>.stride }
+}
