@@ -34,7 +34,8 @@ struct CatalogRefresher: Service {
                         "items": "\(catalog.items.count)", "model": "\(loaded.model ?? "none")",
                         "with_image_neighbours": "\(catalog.itemsWithImageNeighbours)",
                         "with_coviews": "\(catalog.itemsWithCoViews)",
-                        "megabytes": "\(catalog.bytesByPart.map { "\($0.key)=\($0.value >> 20)" }.joined(separator: " "))",
+                        "megabytes":
+                            "\(catalog.bytesByPart.map { "\($0.key)=\($0.value >> 20)" }.joined(separator: " "))",
                         "seconds":
                             "\(((clock.now - start) / .seconds(1)).formatted(.number.precision(.fractionLength(2))))",
                     ])

@@ -42,16 +42,21 @@ public struct RecoServer: Sendable {
     }
 
     public let configuration: Configuration
+    /// The primary: ingest writes here, and the co-view schedule runs here.
     public let database: Database
+    /// Where snapshots load from: a read replica (hot standby), or the primary when nil.
+    public let readDatabase: Database?
     /// The network for search by image, or why it did not load (the rest of the service runs).
     public let embedder: Result<Embedder, any Error>
     public let logger: Logger
 
     public init(
-        configuration: Configuration, database: Database, embedder: Result<Embedder, any Error>, logger: Logger
+        configuration: Configuration, database: Database, readDatabase: Database? = nil,
+        embedder: Result<Embedder, any Error>, logger: Logger
     ) {
         self.configuration = configuration
         self.database = database
+        self.readDatabase = readDatabase
         self.embedder = configuration.searchByImage ? embedder : .failure(SearchIsOff())
         self.logger = logger
     }
@@ -68,7 +73,7 @@ public struct RecoServer: Sendable {
         let c = configuration
         let state = ServingState()
         let metrics = ServiceMetrics()
-        var loader = ServingCatalogLoader(database: database, model: c.model)
+        var loader = ServingCatalogLoader(database: readDatabase ?? database, model: c.model)
         loader.searchIndexAbove = c.searchIndexAbove
         loader.withVectors = c.searchByImage
         var services: [any Service] = [

@@ -9,7 +9,7 @@ public enum ImageNeighbourLists {
         var lists = [[Neighbour]](repeating: [], count: index.count)
         try StoredVectors.setModel(c, model)
         try c.copyOut(
-            "SELECT item_id, neighbour_ids, scores FROM image_neighbours WHERE model = (SELECT model FROM query_model)",
+            "SELECT item_id, neighbour_ids, scores FROM image_neighbours WHERE model = \(StoredVectors.model)",
             columns: [.text, .textArray, .bytea]
         ) { row in
             guard let a = index[try row.string(0)] else { return }

@@ -2,14 +2,16 @@ import Foundation
 import Ranking
 
 /// Reading a model's stored vectors and lists with binary COPY. COPY takes no parameters, so the
-/// model goes through a temporary table rather than being spliced into the SQL.
+/// model goes through a transaction-local setting rather than being spliced into the SQL (not a
+/// temporary table: a hot standby, which snapshots may load from, refuses to create one).
 enum StoredVectors {
-    /// Makes `(SELECT model FROM query_model)` name `model` for the rest of the transaction.
+    /// Makes `StoredVectors.model` name `model` in SQL for the rest of the transaction.
     static func setModel(_ c: PGConnection, _ model: String) throws {
-        try c.execute("CREATE TEMP TABLE IF NOT EXISTS query_model (model text) ON COMMIT DROP")
-        try c.execute("DELETE FROM query_model")
-        try c.execute("INSERT INTO query_model VALUES ($1)", [.text(model)])
+        _ = try c.query("SELECT set_config('reco.query_model', $1, true)", [.text(model)])
     }
+
+    /// The model set by `setModel`, as SQL.
+    static let model = "current_setting('reco.query_model')"
 
     /// Every active item's vector for the model, in item id order, checked to be of one length.
     /// Run in a transaction.
@@ -21,7 +23,7 @@ enum StoredVectors {
         try c.copyOut(
             """
             SELECT e.item_id, e.vector, e.created_at FROM embeddings e JOIN items i ON i.id = e.item_id
-            WHERE i.active AND e.model = (SELECT model FROM query_model) ORDER BY e.item_id
+            WHERE i.active AND e.model = \(model) ORDER BY e.item_id
             """, columns: [.text, .bytea, .timestamptz]
         ) { row in
             let vector = try VectorCodec.decode(row.bytes(1))

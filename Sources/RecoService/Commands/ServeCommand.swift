@@ -16,6 +16,11 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var model: ModelOptions
 
+    @Option(help: "A read replica to load snapshots from (default: READ_DATABASE_URL, else the primary).")
+    var readDatabaseURL: String? = ProcessInfo.processInfo.environment["READ_DATABASE_URL"].flatMap {
+        $0.isEmpty ? nil : $0
+    }
+
     @Option(help: "Address to bind (default: RECO_HOST, else 127.0.0.1).")
     var host: String = ProcessInfo.processInfo.environment["RECO_HOST"] ?? "127.0.0.1"
 
@@ -103,6 +108,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let server = RecoServer(
             configuration: configuration, database: database.makeDatabase(),
+            readDatabase: readDatabaseURL.map { Database(url: $0) },
             embedder: noSearch ? .failure(CancellationError()) : Result { try model.makeEmbedder() },
             logger: Logger(label: "reco.serve"))
         // One line on standard output that scripts and tests wait for.

@@ -16,7 +16,7 @@ import Testing
         }
 
         @discardableResult
-        func pg(_ verb: String) throws -> String {
+        func pg(_ verb: String...) throws -> String {
             // Output to a file, not a pipe: the server that `start` leaves running inherits it.
             let process = Process()
             let output = FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -24,7 +24,7 @@ import Testing
             FileManager.default.createFile(atPath: output.path, contents: nil)
             defer { try? FileManager.default.removeItem(at: output) }
             process.executableURL = TestCatalog.projectRoot.appendingPathComponent("ops/pg")
-            process.arguments = [verb]
+            process.arguments = verb
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
             process.standardOutput = try FileHandle(forWritingTo: output)
             try process.run()
