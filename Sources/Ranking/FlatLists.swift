@@ -21,6 +21,37 @@ public struct FlatLists<Element: Sendable>: Sendable, RandomAccessCollection {
         self.starts = starts
     }
 
+    private init(elements: [Element], starts: [Int]) {
+        self.elements = elements
+        self.starts = starts
+    }
+
+    /// Builds the lists element by element, items in increasing order (a COPY sorted like the
+    /// items), without the per-item arrays in between.
+    public struct Builder {
+        private var elements: [Element] = []
+        /// Where each item's list begins, for the items up to the one being filled.
+        private var starts: [Int] = []
+
+        public init() {}
+
+        /// Appends `element` to `item`'s list; false (and nothing appended) when an item after it
+        /// has already been started.
+        public mutating func append(_ element: Element, to item: Int) -> Bool {
+            guard item >= starts.count - 1 else { return false }
+            while starts.count <= item { starts.append(elements.count) }
+            elements.append(element)
+            return true
+        }
+
+        /// The lists of `count` items (those never appended to are empty).
+        public func finish(count: Int) -> FlatLists {
+            var starts = self.starts
+            while starts.count <= count { starts.append(elements.count) }
+            return FlatLists(elements: elements, starts: starts)
+        }
+    }
+
     public var startIndex: Int { 0 }
     public var endIndex: Int { starts.count - 1 }
     public subscript(_ i: Int) -> ArraySlice<Element> { elements[starts[i]..<starts[i + 1]] }

@@ -47,6 +47,19 @@ public struct ServingCatalog: Sendable {
         evidence: [Int32],
         vectors: (matrix: VectorMatrix, items: [Int32])? = nil, searchIndexAbove: Int = .max
     ) {
+        self.init(
+            model: model, items: items, imageNeighbours: FlatLists(imageNeighbours, count: items.count),
+            coviewNeighbours: FlatLists(coviewNeighbours, count: items.count), evidence: evidence, vectors: vectors,
+            searchIndexAbove: searchIndexAbove)
+    }
+
+    /// Lists already flat, one per item.
+    public init(
+        model: String?, items: [Item], imageNeighbours: FlatLists<Neighbour>,
+        coviewNeighbours: FlatLists<CoViewNeighbour>, evidence: [Int32],
+        vectors: (matrix: VectorMatrix, items: [Int32])? = nil, searchIndexAbove: Int = .max
+    ) {
+        precondition(imageNeighbours.count == items.count && coviewNeighbours.count == items.count)
         self.model = model
         self.vectors = vectors?.matrix
         let indexed = (vectors?.matrix.count ?? 0) >= max(1, searchIndexAbove)
@@ -58,10 +71,10 @@ public struct ServingCatalog: Sendable {
         index.reserveCapacity(items.count)
         for (i, item) in items.enumerated() { index[item.id] = Int32(i) }
         self.index = index
-        self.imageNeighbours = FlatLists(imageNeighbours, count: items.count)
-        self.coviewNeighbours = FlatLists(coviewNeighbours, count: items.count)
+        self.imageNeighbours = imageNeighbours
+        self.coviewNeighbours = coviewNeighbours
         self.itemsWithImageNeighbours = imageNeighbours.reduce(0) { $0 + ($1.isEmpty ? 0 : 1) }
-        self.bestImageScore = self.imageNeighbours.map { $0.first?.score ?? -1 }
+        self.bestImageScore = imageNeighbours.map { $0.first?.score ?? -1 }
         self.itemsWithCoViews = coviewNeighbours.reduce(0) { $0 + ($1.isEmpty ? 0 : 1) }
         let views = evidence + Array(repeating: 0, count: max(0, items.count - evidence.count))
         self.evidence = views

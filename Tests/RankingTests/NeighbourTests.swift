@@ -246,3 +246,23 @@ import Testing
         #expect(found.map(\.index) == [0, 3, 4])
     }
 }
+
+@Suite struct FlatListsTests {
+    @Test func builtInOrderEqualsBuiltFromNestedLists() {
+        let nested: [[Int]] = [[1, 2], [], [3], [], []]
+        var builder = FlatLists<Int>.Builder()
+        for (item, list) in nested.enumerated() {
+            for x in list {
+                let appended = builder.append(x, to: item)
+                #expect(appended)
+            }
+        }
+        let built = builder.finish(count: 5)
+        let converted = FlatLists(nested, count: 5)
+        #expect(built.map(Array.init) == nested && converted.map(Array.init) == nested)
+        #expect(built.count == 5 && built.elementCount == 3)
+        let late = builder.append(9, to: 0)  // item 2 was started: item 0 comes too late
+        #expect(!late)
+        #expect(FlatLists<Int>.Builder().finish(count: 3).map(\.count) == [0, 0, 0])
+    }
+}

@@ -61,18 +61,23 @@ public struct ServingCatalogLoader: Sendable {
                             category: try row.string(2), active: try row.bool(3), inStock: try row.bool(4),
                             imageHash: try row.optionalBytes(6))))
             }
+            // Both kinds of lists arrive in item-id order, the order of `items`, and go straight into
+            // flat arrays (no per-item arrays in between).
             let image =
-                try version.model.map { try ImageNeighbourLists.read(c, model: $0, index: index) }
-                ?? Array(repeating: [], count: items.count)
-            var coview = [[CoViewNeighbour]](repeating: [], count: items.count)
+                try version.model.map { try ImageNeighbourLists.readFlat(c, model: $0, index: index) }
+                ?? FlatLists([], count: items.count)
+            var coview = FlatLists<CoViewNeighbour>.Builder()
             try c.copyOut(
                 """
                 SELECT a.item_id, b.item_id, n.score, n.sessions FROM coview_neighbours n
-                JOIN item_keys a ON a.key = n.item JOIN item_keys b ON b.key = n.neighbour ORDER BY n.item, n.rank
+                JOIN item_keys a ON a.key = n.item JOIN item_keys b ON b.key = n.neighbour ORDER BY a.item_id, n.rank
                 """, columns: [.text, .text, .float8, .int4]
             ) { row in
                 guard let a = index[try row.string(0)], let b = index[try row.string(1)] else { return }
-                coview[Int(a)].append(.init(item: b, score: try row.double(2), sessions: Int32(try row.int(3))))
+                let neighbour = CoViewNeighbour(item: b, score: try row.double(2), sessions: Int32(try row.int(3)))
+                guard coview.append(neighbour, to: Int(a)) else {
+                    throw PostgresError(.decoding, "co-view lists not in item order")
+                }
             }
             var evidence = [Int32](repeating: 0, count: items.count)
             try c.copyOut(
@@ -94,7 +99,7 @@ public struct ServingCatalogLoader: Sendable {
             }
             let catalog = ServingCatalog(
                 model: version.model, items: items, imageNeighbours: image,
-                coviewNeighbours: coview, evidence: evidence, vectors: vectors,
+                coviewNeighbours: coview.finish(count: items.count), evidence: evidence, vectors: vectors,
                 searchIndexAbove: searchIndexAbove)
             return (catalog, version)
         }

@@ -5,13 +5,13 @@ import Ranking
 /// model goes through a transaction-local setting rather than being spliced into the SQL (not a
 /// temporary table: a hot standby, which snapshots may load from, refuses to create one).
 enum StoredVectors {
-    /// Makes `StoredVectors.model` name `model` in SQL for the rest of the transaction.
+    /// Makes `StoredVectors.modelSQL` name `model` in SQL for the rest of the transaction.
     static func setModel(_ c: PGConnection, _ model: String) throws {
         _ = try c.query("SELECT set_config('reco.query_model', $1, true)", [.text(model)])
     }
 
     /// The model set by `setModel`, as SQL.
-    static let model = "current_setting('reco.query_model')"
+    static let modelSQL = "current_setting('reco.query_model')"
 
     /// Every active item's vector for the model, in item id order, checked to be of one length.
     /// Run in a transaction.
@@ -23,7 +23,7 @@ enum StoredVectors {
         try c.copyOut(
             """
             SELECT e.item_id, e.vector, e.created_at FROM embeddings e JOIN items i ON i.id = e.item_id
-            WHERE i.active AND e.model = \(model) ORDER BY e.item_id
+            WHERE i.active AND e.model = \(modelSQL) ORDER BY e.item_id
             """, columns: [.text, .bytea, .timestamptz]
         ) { row in
             let vector = try VectorCodec.decode(row.bytes(1))
