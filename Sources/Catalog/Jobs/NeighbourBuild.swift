@@ -19,6 +19,11 @@ public struct NeighbourBuild: Sendable {
     /// Use the approximate (inverted-file) search instead of the exact N² pass: for catalogs too
     /// large for it (docs/BENCHMARKS.md has the recall per probe count).
     public var approximate: ApproximateNeighbours.Parameters?
+    /// Without `approximate`, catalogs of more vectors than this are built approximately (8
+    /// probes) anyway: the exact pass grows as N² (100,000 vectors: 2 minutes on 2 cores; a
+    /// million: hours), the approximate one built a million in 230 s. nil: always exact.
+    public var exactUpTo: Int? = Self.exactLimit
+    public static let exactLimit = 200_000
 
     public init(database: Database, model: String) {
         self.database = database
@@ -34,8 +39,10 @@ public struct NeighbourBuild: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         let loaded = try loadVectors()
+        let parameters =
+            approximate ?? exactUpTo.flatMap { loaded.ids.count > $0 ? .init(probes: 8) : nil }
         let lists =
-            approximate.map { ApproximateNeighbours.compute(loaded.matrix, k: k, parameters: $0, workers: workers) }
+            parameters.map { ApproximateNeighbours.compute(loaded.matrix, k: k, parameters: $0, workers: workers) }
             ?? ExactNeighbours.compute(loaded.matrix, k: k, workers: workers)
         try write(
             lists.enumerated().map { (Int32($0.offset), $0.element) }, of: loaded, replacingAll: true,

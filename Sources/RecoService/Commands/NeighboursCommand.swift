@@ -13,8 +13,13 @@ struct NeighboursCommand: ParsableCommand {
     struct Rebuild: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract:
-                "Recompute the exact top-K image neighbours of every active item for the model, and replace them in "
-                + "the database."
+                "Recompute the top-K image neighbours of every active item for the model, and replace them in "
+                + "the database.",
+            discussion: """
+                Exact up to \(NeighbourBuild.exactLimit) vectors, approximate (inverted file, 8 probes) above; \
+                --exact or --approximate forces one. The full rebuild that `neighbours update` falls back to \
+                follows the same rule.
+                """
         )
 
         @OptionGroup var database: DatabaseOptions
@@ -22,10 +27,16 @@ struct NeighboursCommand: ParsableCommand {
         @Option(help: "Neighbours per item.") var k: Int = 100
         @Option(help: "Model identifier of the stored vectors (default: the one of --model, which is then loaded).")
         var modelID: String?
-        @Flag(help: "Approximate inverted-file search instead of the exact pass (very large catalogs).")
+        @Flag(help: "Approximate inverted-file search, whatever the size.")
         var approximate = false
+        @Flag(help: "The exact pass, whatever the size (N²: hours at a million vectors).")
+        var exact = false
         @Option(help: "With --approximate: cells searched per item.") var probes: Int = 8
         @Flag(help: "Print the summary as JSON.") var json = false
+
+        func validate() throws {
+            guard !(exact && approximate) else { throw ValidationError("--exact and --approximate exclude each other") }
+        }
 
         func run() throws {
             let summary = try reportingErrors("neighbours rebuild") {
@@ -34,6 +45,7 @@ struct NeighboursCommand: ParsableCommand {
                 build.k = k
                 build.workers = model.workers
                 if approximate { build.approximate = .init(probes: probes) }
+                if exact { build.exactUpTo = nil }
                 return try build.run()
             }
             Console.out(
