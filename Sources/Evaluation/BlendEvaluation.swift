@@ -170,9 +170,8 @@ public struct BlendEvaluation: Sendable {
         for (item, list) in counts.neighbours() where Int(item) < lists.count { lists[Int(item)] = list }
         let evidence = (0..<base.items.count).map { $0 < counts.itemSessions.count ? counts.itemSessions[$0] : 0 }
         return ServingCatalog(
-            model: model, items: base.items, imageNeighbours: base.imageNeighbours.map(Array.init),
-            coviewNeighbours: lists,
-            evidence: evidence)
+            model: model, items: base.items, imageNeighbours: base.imageNeighbours,
+            coviewNeighbours: FlatLists(lists, count: base.items.count), evidence: evidence)
     }
 }
 

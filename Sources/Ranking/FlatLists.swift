@@ -8,17 +8,11 @@ public struct FlatLists<Element: Sendable>: Sendable, RandomAccessCollection {
 
     /// The lists of `lists`, padded with empty ones up to `count`.
     public init(_ lists: [[Element]], count: Int? = nil) {
-        var elements: [Element] = []
-        elements.reserveCapacity(lists.reduce(0) { $0 + $1.count })
-        var starts = [0]
-        starts.reserveCapacity(Swift.max(count ?? 0, lists.count) + 1)
-        for list in lists {
-            elements += list
-            starts.append(elements.count)
+        var builder = Builder()
+        for (item, list) in lists.enumerated() {
+            for element in list { _ = builder.append(element, to: item) }  // in item order: never refused
         }
-        while starts.count <= count ?? 0 { starts.append(elements.count) }
-        self.elements = elements
-        self.starts = starts
+        self = builder.finish(count: Swift.max(count ?? 0, lists.count))
     }
 
     private init(elements: [Element], starts: [Int]) {

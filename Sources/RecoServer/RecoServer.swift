@@ -50,14 +50,15 @@ public struct RecoServer: Sendable {
     public let embedder: Result<Embedder, any Error>
     public let logger: Logger
 
+    /// `embedder` loads the network; it is not called when search by image is off.
     public init(
         configuration: Configuration, database: Database, readDatabase: Database? = nil,
-        embedder: Result<Embedder, any Error>, logger: Logger
+        embedder: () throws -> Embedder, logger: Logger
     ) {
         self.configuration = configuration
         self.database = database
         self.readDatabase = readDatabase
-        self.embedder = configuration.searchByImage ? embedder : .failure(SearchIsOff())
+        self.embedder = configuration.searchByImage ? Result(catching: embedder) : .failure(SearchIsOff())
         self.logger = logger
     }
 

@@ -41,7 +41,7 @@ import Testing
         let server = RecoServer(
             configuration: configuration,
             database: Database(url: "postgresql://reco@/reco?host=/nonexistent&port=1"),
-            embedder: .failure(CocoaError(.fileNoSuchFile)), logger: .init(label: "test"))
+            embedder: { throw CocoaError(.fileNoSuchFile) }, logger: .init(label: "test"))
         return Application(router: try server.router(state: state, metrics: ServiceMetrics()))
     }
 

@@ -109,7 +109,7 @@ struct ServeCommand: AsyncParsableCommand {
         let server = RecoServer(
             configuration: configuration, database: database.makeDatabase(),
             readDatabase: readDatabaseURL.map { Database(url: $0) },
-            embedder: noSearch ? .failure(CancellationError()) : Result { try model.makeEmbedder() },
+            embedder: { try model.makeEmbedder() },
             logger: Logger(label: "reco.serve"))
         // One line on standard output that scripts and tests wait for.
         try await server.run { Console.out("reco serve: listening on \($0)") }

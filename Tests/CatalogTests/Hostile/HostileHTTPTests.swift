@@ -196,10 +196,14 @@ import Testing
 
 /// Runs a tool to completion: its exit status and everything it printed.
 enum ToolProcess {
-    static func run(_ path: String, _ arguments: [String], input: Data? = nil) throws -> (Int32, String) {
+    /// In a fresh temporary folder; `environment` replaces the test's own when given.
+    static func run(_ path: String, _ arguments: [String], input: Data? = nil, environment: [String: String]? = nil)
+        throws -> (Int32, String)
+    {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
+        if let environment { process.environment = environment }
         // In a folder of its own: schemathesis keeps a cache of past failures in its working directory.
         let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "reco-tool-\(UUID().uuidString.prefix(8))")

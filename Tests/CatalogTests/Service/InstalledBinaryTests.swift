@@ -14,21 +14,11 @@ import Testing
 struct InstalledBinaryTests {
     static var prefix: URL? { InstalledReco.prefix }
 
-    /// Runs the installed reco in `folder` with nothing pointing at the project; returns its exit
-    /// status and output.
-    static func run(_ arguments: [String], in folder: URL) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = try #require(prefix).appendingPathComponent("bin/reco")
-        process.arguments = arguments
-        process.currentDirectoryURL = folder
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
+    /// Runs the installed reco in a folder of its own with nothing pointing at the project; returns
+    /// its exit status and output.
+    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        try ToolProcess.run(
+            try #require(prefix).appendingPathComponent("bin/reco").path, arguments, environment: environment)
     }
 
     static var environment: [String: String] {
@@ -43,16 +33,16 @@ struct InstalledBinaryTests {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let catalog = try TestCatalog(count: 4)
 
-        let migrate = try Self.run(["migrate", "--database-url", url], in: folder)
+        let migrate = try Self.run(["migrate", "--database-url", url])
         #expect(migrate.status == 0 && migrate.output.contains("applied 0001_catalog"), "\(migrate.output)")
-        let imported = try Self.run(["import", "catalog", catalog.csvURL.path, "--database-url", url], in: folder)
+        let imported = try Self.run(["import", "catalog", catalog.csvURL.path, "--database-url", url])
         #expect(imported.status == 0, "\(imported.output)")
-        let backfill = try Self.run(["backfill", "--database-url", url], in: folder)
+        let backfill = try Self.run(["backfill", "--database-url", url])
         #expect(backfill.status == 0 && backfill.output.contains("embedded 4 of 4"), "\(backfill.output)")
 
         let reco = try #require(Self.prefix).appendingPathComponent("bin/reco")
         let service = try ServiceProcess(
-            databaseURL: url, environment: Self.environment, executable: reco, in: folder)
+            databaseURL: url, environment: Self.environment, executable: reco)
         _ = try await service.eventually("/readyz") { $0.status == 200 }
         let similar = try await service.get("/items/item000/similar?in_stock=false")
         let results = try similar.json()["results"] as? [[String: Any]]
