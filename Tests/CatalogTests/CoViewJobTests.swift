@@ -112,11 +112,11 @@ import Testing
                 .map { "\(try $0.int("n")) \(try $0.string("s"))" }[0]
             }
         }
-        let served = try lists()
+        var served = try lists()
         func builtAt() throws -> String {
             try db.withConnection { try $0.query("SELECT built_at::text AS at FROM coview_builds")[0].string("at") }
         }
-        let servedBuilt = try builtAt()
+        var servedBuilt = try builtAt()
         try db.withConnection { c in
             try c.execute(
                 """
@@ -154,7 +154,8 @@ import Testing
             // came after it) and the new ones are, whole: every list ranked 1…n.
             if try builtAt() == servedBuilt {
                 #expect(try lists() == served, "after \(signal) at \(delay) s")
-                if process.terminationReason == .uncaughtSignal { interrupted += 1 }
+                // The rebuild did not finish (a signal or a failed exit) and the old lists stand.
+                if process.terminationReason == .uncaughtSignal || process.terminationStatus != 0 { interrupted += 1 }
             } else {
                 let broken = try db.withConnection { c in
                     try c.query(
@@ -164,6 +165,7 @@ import Testing
                         """)[0].int("n")
                 }
                 #expect(broken == 0)
+                (served, servedBuilt) = (try lists(), try builtAt())  // the next kill is judged against these
             }
         }
         #expect(interrupted >= 2, "fewer than two rebuilds were killed before their swap")
@@ -178,7 +180,7 @@ import Testing
     /// With nothing but `reco serve` running, posted sessions move `/similar` (its own schedule).
     @Test func serveUpdatesCoViewsOnItsOwn() async throws {
         let db = try ServiceCatalog.make()
-        let service = try ServiceProcess(databaseURL: db.url, arguments: ["--coviews-every", "0.5"])
+        let service = try await ServiceProcess(databaseURL: db.url, arguments: ["--coviews-every", "0.5"])
         _ = try await service.eventually("/readyz") { $0.status == 200 }
         func ids(_ reply: ServiceProcess.Reply) throws -> [String] {
             try #require(try reply.json()["results"] as? [[String: Any]]).compactMap { $0["item_id"] as? String }

@@ -14,7 +14,7 @@ import Testing
 
     @Test func poisonEventsAreRefusedWholeNamedAndNeverRetried() async throws {
         let db = try ServiceCatalog.make()
-        let service = try ServiceProcess(databaseURL: db.url)
+        let service = try await ServiceProcess(databaseURL: db.url)
         let now = ISO8601.format(Date())
         func event(_ session: String, _ item: String, _ at: String) -> [String: Any] {
             ["session_id": session, "item_id": item, "viewed_at": at]
@@ -57,7 +57,7 @@ import Testing
                 ServiceCatalog.Item(id: id, category: "shoes", vector: [1, Float(i) * 0.01, 0])
             }, to: db)
         _ = try NeighbourBuild(database: db, model: ServiceCatalog.model).run()
-        let service = try ServiceProcess(databaseURL: db.url)
+        let service = try await ServiceProcess(databaseURL: db.url)
         for id in odd {
             let path = "/items/\(id.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)/similar"
             let reply = try await service.eventually(path) { $0.status == 200 }
@@ -70,7 +70,7 @@ import Testing
 
     @Test func protocolErrorsAreJSONWithTheRightStatus() async throws {
         let db = try ServiceCatalog.make()
-        let service = try ServiceProcess(databaseURL: db.url, arguments: ["--max-body-bytes", "1000"])
+        let service = try await ServiceProcess(databaseURL: db.url, arguments: ["--max-body-bytes", "1000"])
         _ = try await service.eventually("/readyz") { $0.status == 200 }
         let trace = try RawHTTP.exchange(
             port: service.port, "TRACE /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
@@ -105,7 +105,7 @@ import Testing
 
     @Test func idleSlowAndHalfSentClientsAreCutOff() async throws {
         let db = try ServiceCatalog.make()
-        let service = try ServiceProcess(
+        let service = try await ServiceProcess(
             databaseURL: db.url, arguments: ["--idle-timeout", "1", "--body-timeout", "1"])
         let idle = try RawHTTP(port: service.port)
         let slowloris = try RawHTTP(port: service.port)
@@ -133,9 +133,9 @@ import Testing
         let db = try ServiceCatalog.make()
         let photo = TestCatalog.projectRoot.appendingPathComponent("Tests/EmbeddingTests/Fixtures/rocket.jpg").path
         try db.withConnection { try $0.execute("UPDATE items SET image_uri = $1, updated_at = now()", [.text(photo)]) }
-        let open = try ServiceProcess(databaseURL: db.url)
+        let open = try await ServiceProcess(databaseURL: db.url)
         #expect(try await open.eventually("/images/a1") { $0.status == 200 }.headers["content-type"] == "image/jpeg")
-        let fenced = try ServiceProcess(databaseURL: db.url, arguments: ["--image-root", "/nonexistent/images"])
+        let fenced = try await ServiceProcess(databaseURL: db.url, arguments: ["--image-root", "/nonexistent/images"])
         _ = try await fenced.eventually("/readyz") { $0.status == 200 }
         let refused = try await fenced.get("/images/a1")
         #expect(refused.status == 404 && refused.text.contains("not served"))
@@ -143,7 +143,7 @@ import Testing
 
     @Test func anIdleServiceStopsWithinASecondWithOneLine() async throws {
         let db = try ServiceCatalog.make()
-        let service = try ServiceProcess(databaseURL: db.url, arguments: ["--refresh-seconds", "30"])
+        let service = try await ServiceProcess(databaseURL: db.url, arguments: ["--refresh-seconds", "30"])
         _ = try await service.eventually("/readyz") { $0.status == 200 }
         let start = Date()
         #expect(service.stop() == 0)
@@ -157,7 +157,7 @@ import Testing
             return
         }
         let db = try ServiceCatalog.make()
-        let service = try ServiceProcess(databaseURL: db.url)
+        let service = try await ServiceProcess(databaseURL: db.url)
         _ = try await service.eventually("/readyz") { $0.status == 200 }
         for path in ["/items/a1/similar", "/items/zz/similar", "/nope", "/healthz"] { _ = try await service.get(path) }
         _ = try RawHTTP.exchange(port: service.port, "TRACE / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
@@ -165,7 +165,7 @@ import Testing
         #expect(
             String(decoding: metrics, as: UTF8.self).contains(
                 #"reco_http_requests_total{method="GET",route="/items/{id}/similar",status="200"}"#))
-        let (status, output) = try ToolProcess.run(promtool, ["check", "metrics"], input: metrics)
+        let (status, output) = try await ToolProcess.run(promtool, ["check", "metrics"], input: metrics)
         #expect(status == 0 && output.isEmpty, "promtool: \(output)")
     }
 
@@ -175,13 +175,13 @@ import Testing
             return
         }
         let db = try SearchHTTPTests().catalog()
-        let service = try ServiceProcess(databaseURL: db.url, arguments: ["--max-image-bytes", "200000"])
+        let service = try await ServiceProcess(databaseURL: db.url, arguments: ["--max-image-bytes", "200000"])
         _ = try await service.eventually("/readyz") { $0.status == 200 }
         // Every check but positive_data_acceptance: a schema cannot say which bytes are a photo, nor
         // that a view time lies within a day of the server's clock, so valid-looking bodies are refused.
         // One worker: with two, hypothesis parses lambdas' source in two threads at once, which
         // CPython 3.11 can fail with "SystemError: AST constructor recursion depth mismatch" (seen once).
-        let (status, output) = try ToolProcess.run(
+        let (status, output) = try await ToolProcess.run(
             schemathesis,
             [
                 "run", "http://127.0.0.1:\(service.port)/openapi.yaml", "--checks", "all",
@@ -198,7 +198,7 @@ import Testing
 enum ToolProcess {
     /// In a fresh temporary folder; `environment` replaces the test's own when given.
     static func run(_ path: String, _ arguments: [String], input: Data? = nil, environment: [String: String]? = nil)
-        throws -> (Int32, String)
+        async throws -> (Int32, String)
     {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
@@ -221,7 +221,7 @@ enum ToolProcess {
         try process.run()
         if let input { stdin.fileHandleForWriting.write(input) }
         try stdin.fileHandleForWriting.close()
-        process.waitUntilExit()
+        try await blocking { process.waitUntilExit() }
         return (process.terminationStatus, (try? String(contentsOf: output, encoding: .utf8)) ?? "")
     }
 }
@@ -247,7 +247,7 @@ enum ToolProcess {
     @Test func ingestAndReadinessDoNotHangOnAFrozenServer() async throws {
         let running = try await ServiceResilienceTests.Running()
         let (cluster, service, events, json) = (running.cluster, running.service, running.events, running.json)
-        defer { _ = try? cluster.pg("destroy") }
+        defer { _ = try? cluster.pgBlocking(["destroy"]) }
 
         let frozen = try Self.serverProcesses(cluster.environment["RECO_PG_DIR"]!)
         for pid in frozen { kill(pid, SIGSTOP) }

@@ -35,11 +35,15 @@ import Testing
         }
 
         let (process, out) = try demo(db, photos: photos, work: work, serve: true)
-        var text = ""
-        while !text.contains("listening on http://") {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            text += String(decoding: chunk, as: UTF8.self)
+        let reader = out.fileHandleForReading
+        let text = try await blocking {
+            var text = ""
+            while !text.contains("listening on http://") {
+                let chunk = reader.availableData
+                if chunk.isEmpty { break }
+                text += String(decoding: chunk, as: UTF8.self)
+            }
+            return text
         }
         #expect(text.contains("3 photos in 3 categories: 3 new"), "\(text)")
         #expect(text.contains("3 embedded") && text.contains("view events stored") && text.contains("/items/"))
@@ -54,7 +58,7 @@ import Testing
         }
         #expect(status == 200)
         process.interrupt()
-        process.waitUntilExit()
+        try await blocking { process.waitUntilExit() }
         #expect(process.terminationStatus == 0)
 
         let stored = try db.withConnection { c in
@@ -67,8 +71,12 @@ import Testing
         #expect(stored.0 == 3 && stored.1 > 300 && stored.2 == 1)
 
         let (again, againOut) = try demo(db, photos: photos, work: work, serve: false)
-        let rerun = String(decoding: againOut.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        again.waitUntilExit()
+        let rerunOut = againOut.fileHandleForReading
+        let rerun = try await blocking {
+            let text = String(decoding: rerunOut.readDataToEndOfFile(), as: UTF8.self)
+            again.waitUntilExit()
+            return text
+        }
         #expect(again.terminationStatus == 0)
         #expect(
             rerun.contains("0 new, 0 changed") && rerun.contains("0 embedded") && rerun.contains("already stored")

@@ -16,8 +16,8 @@ struct InstalledBinaryTests {
 
     /// Runs the installed reco in a folder of its own with nothing pointing at the project; returns
     /// its exit status and output.
-    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        try ToolProcess.run(
+    static func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        try await ToolProcess.run(
             try #require(prefix).appendingPathComponent("bin/reco").path, arguments, environment: environment)
     }
 
@@ -33,15 +33,15 @@ struct InstalledBinaryTests {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let catalog = try TestCatalog(count: 4)
 
-        let migrate = try Self.run(["migrate", "--database-url", url])
+        let migrate = try await Self.run(["migrate", "--database-url", url])
         #expect(migrate.status == 0 && migrate.output.contains("applied 0001_catalog"), "\(migrate.output)")
-        let imported = try Self.run(["import", "catalog", catalog.csvURL.path, "--database-url", url])
+        let imported = try await Self.run(["import", "catalog", catalog.csvURL.path, "--database-url", url])
         #expect(imported.status == 0, "\(imported.output)")
-        let backfill = try Self.run(["backfill", "--database-url", url])
+        let backfill = try await Self.run(["backfill", "--database-url", url])
         #expect(backfill.status == 0 && backfill.output.contains("embedded 4 of 4"), "\(backfill.output)")
 
         let reco = try #require(Self.prefix).appendingPathComponent("bin/reco")
-        let service = try ServiceProcess(
+        let service = try await ServiceProcess(
             databaseURL: url, environment: Self.environment, executable: reco)
         _ = try await service.eventually("/readyz") { $0.status == 200 }
         let similar = try await service.get("/items/item000/similar?in_stock=false")

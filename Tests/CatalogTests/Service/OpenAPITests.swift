@@ -43,7 +43,7 @@ import Testing
         // A JSON body is not a photo: /search/image and /search answer 415, which they document.
 
         let db = try ServiceCatalog.make()
-        let service = try ServiceProcess(databaseURL: db.url)
+        let service = try await ServiceProcess(databaseURL: db.url)
         _ = try await service.eventually("/readyz") { $0.status == 200 }
         #expect(try await service.get("/openapi.yaml").text == spec)
         for op in operations {

@@ -15,7 +15,7 @@ import Testing
 
     @Test func pagesRenderAndEveryLinkedImageIsServedWithItsTypeAndCaching() async throws {
         let db = try SearchHTTPTests().catalog()
-        let service = try ServiceProcess(databaseURL: db.url)
+        let service = try await ServiceProcess(databaseURL: db.url)
         _ = try await service.eventually("/readyz") { $0.status == 200 }
 
         let start = try await service.get("/")

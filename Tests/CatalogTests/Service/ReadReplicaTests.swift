@@ -9,17 +9,17 @@ import Testing
 @Suite(.serialized, .needsDatabase) struct ReadReplicaTests {
     @Test func snapshotsComeFromTheReplicaAndIngestGoesToThePrimary() async throws {
         let cluster = ServiceResilienceTests.Cluster()
-        let primaryURL = try cluster.pg("start")
+        let primaryURL = try await cluster.pg("start")
         defer {
-            _ = try? cluster.pg("replica", "destroy")
-            _ = try? cluster.pg("destroy")
+            _ = try? cluster.pgBlocking(["replica", "destroy"])
+            _ = try? cluster.pgBlocking(["destroy"])
         }
-        let replicaURL = try cluster.pg("replica", "start")
+        let replicaURL = try await cluster.pg("replica", "start")
         let db = try ServiceCatalog.make(on: primaryURL)
         let replica = Database(url: replicaURL)
         #expect(try replica.withConnection { try $0.query("SELECT pg_is_in_recovery() AS r")[0].bool("r") })
 
-        let service = try ServiceProcess(
+        let service = try await ServiceProcess(
             databaseURL: primaryURL, arguments: ["--read-database-url", replicaURL, "--coviews-every", "0"])
         _ = try await service.eventually("/readyz") { try $0.json()["status"] as? String == "ready" }
         func ids(_ reply: ServiceProcess.Reply) throws -> [String] {
@@ -39,7 +39,7 @@ import Testing
         #expect(try db.withConnection { try $0.query("SELECT count(*) AS n FROM view_events")[0].int("n") } == 2)
 
         // The standby stops: readiness degrades, the last snapshot keeps answering.
-        try cluster.pg("replica", "stop")
+        try await cluster.pg("replica", "stop")
         let degraded = try await service.eventually("/readyz") { try $0.json()["status"] as? String == "degraded" }
         #expect(degraded.status == 200)
         let similar = try await service.get("/items/a1/similar")

@@ -19,7 +19,7 @@ import Testing
 
     @Test func aPhotoFindsItsItemAndEveryErrorHasItsStatus() async throws {
         let db = try catalog()
-        let service = try ServiceProcess(databaseURL: db.url, arguments: ["--max-image-bytes", "200000"])
+        let service = try await ServiceProcess(databaseURL: db.url, arguments: ["--max-image-bytes", "200000"])
         _ = try await service.eventually("/readyz") { $0.status == 200 }
         let photo = try Data(contentsOf: Self.query)
         let found = try await service.request(
@@ -68,7 +68,7 @@ import Testing
 
     @Test func beyondTheQueueSearchesAreRefusedWithRetryAfter() async throws {
         let db = try catalog()
-        let service = try ServiceProcess(
+        let service = try await ServiceProcess(
             databaseURL: db.url, arguments: ["--search-concurrency", "1", "--search-queue", "0"])
         _ = try await service.eventually("/readyz") { $0.status == 200 }
         let photo = try Data(contentsOf: Self.query)
@@ -102,7 +102,7 @@ import Testing
 
     @Test func aFormUploadFindsItsItemAndBadFormsAreRefused() async throws {
         let db = try catalog()
-        let service = try ServiceProcess(databaseURL: db.url)
+        let service = try await ServiceProcess(databaseURL: db.url)
         _ = try await service.eventually("/readyz") { $0.status == 200 }
         let photo = try Data(contentsOf: Self.query)
         let (body, headers) = Self.form(photo)
@@ -142,7 +142,7 @@ import Testing
     /// answer is exactly the answer of the catalog before or after a change, never a mix.
     @Test func searchesDuringRefreshesSeeOneConsistentSnapshot() async throws {
         let db = try catalog()
-        let service = try ServiceProcess(databaseURL: db.url, arguments: ["--refresh-seconds", "0.05"])
+        let service = try await ServiceProcess(databaseURL: db.url, arguments: ["--refresh-seconds", "0.05"])
         _ = try await service.eventually("/readyz") { $0.status == 200 }
         let photo = try Data(contentsOf: Self.query)
         func answer() async throws -> String {

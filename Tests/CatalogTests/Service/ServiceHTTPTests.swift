@@ -11,7 +11,7 @@ import Testing
 
     @Test func similarItemsFiltersAndErrors() async throws {
         let db = try ServiceCatalog.make()
-        let service = try ServiceProcess(databaseURL: db.url)
+        let service = try await ServiceProcess(databaseURL: db.url)
         _ = try await service.eventually("/readyz") { $0.status == 200 }
 
         let similar = try await service.get("/items/a1/similar")
@@ -56,7 +56,7 @@ import Testing
 
     @Test func ingestedViewsChangeTheBlendAfterTheCoViewBuild() async throws {
         let db = try ServiceCatalog.make()
-        let service = try ServiceProcess(
+        let service = try await ServiceProcess(
             databaseURL: db.url, arguments: ["--max-body-bytes", "4000"],
             environment: ["RECO_INGEST_TOKEN": "s3cret"])
         _ = try await service.eventually("/readyz") { $0.status == 200 }
@@ -108,7 +108,7 @@ import Testing
 
     @Test func aNewItemIsServedWithinTheRefreshWindow() async throws {
         let db = try ServiceCatalog.make()
-        let service = try ServiceProcess(databaseURL: db.url)
+        let service = try await ServiceProcess(databaseURL: db.url)
         _ = try await service.eventually("/readyz") { $0.status == 200 }
         #expect(try await service.get("/items/a7/similar").status == 404)
         try ServiceCatalog.write([.init(id: "a7", category: "shoes", vector: [0.999, 0.001, 0])], to: db)

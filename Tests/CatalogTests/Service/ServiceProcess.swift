@@ -17,7 +17,7 @@ final class ServiceProcess: @unchecked Sendable {  // immutable after init; Proc
     init(
         databaseURL: String, arguments: [String] = [], environment: [String: String] = [:],
         executable: URL? = nil, in folder: URL? = nil
-    ) throws {
+    ) async throws {
         let reco = executable ?? TestCatalog.projectRoot.appendingPathComponent(".build/debug/reco")
         try #require(
             FileManager.default.isExecutableFile(atPath: reco.path), "build the reco binary first (ops/test does)")
@@ -32,13 +32,16 @@ final class ServiceProcess: @unchecked Sendable {  // immutable after init; Proc
         process.standardError = try FileHandle(forWritingTo: logFile)
         try process.run()
         // The first line on standard output names the bound port.
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = stdout.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line += chunk
+        let reader = stdout.fileHandleForReading
+        let text = try await blocking {
+            var line = Data()
+            while !line.contains(UInt8(ascii: "\n")) {
+                let chunk = reader.availableData
+                if chunk.isEmpty { break }
+                line += chunk
+            }
+            return String(decoding: line, as: UTF8.self)
         }
-        let text = String(decoding: line, as: UTF8.self)
         guard
             let port = text.split(separator: ":").last.flatMap({
                 Int($0.trimmingCharacters(in: .whitespacesAndNewlines))
@@ -90,19 +93,37 @@ final class ServiceProcess: @unchecked Sendable {  // immutable after init; Proc
         _ path: String, method: String = "GET", body: Data? = nil, headers: [String: String] = [:],
         within seconds: Double = 20, _ condition: (Reply) throws -> Bool
     ) async throws -> Reply {
-        let deadline = Date().addingTimeInterval(seconds)
+        let start = Date()
+        let deadline = start.addingTimeInterval(seconds)
         var last: Reply?
+        var seen: [String] = []  // each change of answer, with when: the failure shows the whole story
         while Date() < deadline {
-            if let reply = try? await request(path, method: method, body: body, headers: headers) {
-                last = reply
-                if (try? condition(reply)) == true { return reply }
+            let reply: Reply
+            do { reply = try await request(path, method: method, body: body, headers: headers) } catch {
+                seen.append("\(Self.since(start)) \(error)")
+                try await Task.sleep(for: .milliseconds(100))
+                continue
             }
+            if reply.status != last?.status || reply.body != last?.body {
+                seen.append("\(Self.since(start)) \(reply.status) \(reply.text.prefix(200))")
+            }
+            last = reply
+            if (try? condition(reply)) == true { return reply }
             try await Task.sleep(for: .milliseconds(100))
         }
+        // One answer after the deadline: a starved test may have seen few answers in the window.
+        if let reply = try? await request(path, method: method, body: body, headers: headers) {
+            if (try? condition(reply)) == true { return reply }
+            seen.append("\(Self.since(start)) \(reply.status) \(reply.text.prefix(200)) (after the deadline)")
+        }
         throw TestFailure(
-            "\(path) did not reach the expected state within \(seconds) s; last: \(last?.status ?? 0) "
-                + "\(last?.text ?? "-")"
+            "\(path) on port \(port) did not reach the expected state within \(seconds) s (from \(start)); "
+                + "answers:\n\(seen.suffix(20).joined(separator: "\n"))\nservice log:\n\(log.suffix(4000))"
         )
+    }
+
+    private static func since(_ start: Date) -> String {
+        String(format: "+%.1fs", Date().timeIntervalSince(start))
     }
 
     var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }

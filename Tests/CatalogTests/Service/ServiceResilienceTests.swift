@@ -15,8 +15,15 @@ import Testing
             environment = ["RECO_PG_DIR": dir, "RECO_PG_PORT": "\(56000 + Int.random(in: 0..<2000))"]
         }
 
+        /// `ops/pg VERB…` off the concurrency pool (it may run initdb or pg_basebackup).
         @discardableResult
-        func pg(_ verb: String...) throws -> String {
+        func pg(_ verb: String...) async throws -> String {
+            try await blocking { try pgBlocking(verb) }
+        }
+
+        /// The same, blocking: for `defer`, which cannot await.
+        @discardableResult
+        func pgBlocking(_ verb: [String]) throws -> String {
             // Output to a file, not a pipe: the server that `start` leaves running inherits it.
             let process = Process()
             let output = FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -44,8 +51,8 @@ import Testing
         let json = ["Content-Type": "application/json"]
 
         init() async throws {
-            db = try ServiceCatalog.make(on: try cluster.pg("start"))
-            service = try ServiceProcess(databaseURL: db.url)
+            db = try ServiceCatalog.make(on: try await cluster.pg("start"))
+            service = try await ServiceProcess(databaseURL: db.url)
             _ = try await service.eventually("/readyz") { try $0.json()["status"] as? String == "ready" }
             #expect(
                 try await service.request("/events/views", method: "POST", body: events, headers: json).status == 202)
@@ -57,9 +64,9 @@ import Testing
         let (cluster, db, service, events, json) = (
             running.cluster, running.db, running.service, running.events, running.json
         )
-        defer { _ = try? cluster.pg("destroy") }
+        defer { _ = try? cluster.pgBlocking(["destroy"]) }
 
-        try cluster.pg("stop")
+        try await cluster.pg("stop")
         let degraded = try await service.eventually("/readyz") { try $0.json()["status"] as? String == "degraded" }
         #expect(degraded.status == 200)
         #expect(try degraded.json()["database"] as? String == "down")
@@ -70,7 +77,7 @@ import Testing
         #expect(refused.status == 503)
         #expect(refused.headers["retry-after"] != nil)
 
-        try cluster.pg("start")
+        try await cluster.pg("start")
         _ = try await service.eventually("/readyz") { try $0.json()["status"] as? String == "ready" }
         #expect(try await service.request("/events/views", method: "POST", body: events, headers: json).status == 202)
         // Exactly the two accepted batches are stored; the refused one is not.
