@@ -1,33 +1,41 @@
 import CVectorKernels
 
-/// An int8 copy of a `VectorMatrix`, one scale per row: a search streams a quarter of the bytes
-/// of the float32 matrix, and a scan over all vectors is bound by that memory traffic. Scores from
-/// it are approximate (about 1e-3 off); `VectorSearch` re-ranks its best candidates exactly.
+/// Vectors as int8 codes, one scale per row: a quarter of the bytes of float32, and a scan over
+/// all of them is bound by that memory traffic. Scores from it are approximate (about 1e-3 off);
+/// searches re-rank their best candidates exactly. Built whole from a matrix, or row by row
+/// (the snapshot loader quantises each vector as it streams in and never holds the float32 ones).
 public struct QuantizedVectors: Sendable {
-    public let count: Int
     public let dims: Int
-    private let codes: [Int8]
-    private let scales: [Float]
+    public private(set) var count = 0
+    private var codes: [Int8] = []
+    private var scales: [Float] = []
 
     /// Bytes of the codes and scales.
     public var bytes: Int { codes.count + scales.count * MemoryLayout<Float>.stride }
 
+    public init(dims: Int, reservingRows rows: Int = 0) {
+        precondition(dims > 0)
+        self.dims = dims
+        codes.reserveCapacity(rows * dims)
+        scales.reserveCapacity(rows)
+    }
+
     public init(_ m: VectorMatrix) {
-        count = m.count
-        dims = m.dims
-        var codes = [Int8](repeating: 0, count: m.values.count)
-        var scales = [Float](repeating: 0, count: m.count)
-        m.values.withUnsafeBufferPointer { v in
+        self.init(dims: m.dims, reservingRows: m.count)
+        for i in 0..<m.count { append(m.row(i)) }
+    }
+
+    public mutating func append(_ row: some Collection<Float>) {
+        precondition(row.count == dims, "a \(row.count)-d row among \(dims)-d ones")
+        let start = codes.count
+        codes.append(contentsOf: repeatElement(0, count: dims))
+        let scale = Array(row).withUnsafeBufferPointer { v in
             codes.withUnsafeMutableBufferPointer { c in
-                for i in 0..<m.count {
-                    let row = UnsafeBufferPointer(rebasing: v[(i &* m.dims)..<((i &+ 1) &* m.dims)])
-                    scales[i] = Self.quantize(
-                        row, into: UnsafeMutableBufferPointer(rebasing: c[(i &* m.dims)..<((i &+ 1) &* m.dims)]))
-                }
+                Self.quantize(v, into: UnsafeMutableBufferPointer(rebasing: c[start..<(start + dims)]))
             }
         }
-        self.codes = codes
-        self.scales = scales
+        scales.append(scale)
+        count += 1
     }
 
     /// Symmetric int8 codes of `values`; returns the scale that maps a code back to a value.
@@ -41,20 +49,55 @@ public struct QuantizedVectors: Sendable {
         return largest / 127
     }
 
+    /// A query's codes, made once per search.
+    struct Query {
+        let codes: [Int8]
+        let scale: Float
+
+        init(_ query: [Float]) {
+            var codes = [Int8](repeating: 0, count: query.count)
+            scale = query.withUnsafeBufferPointer { v in codes.withUnsafeMutableBufferPointer { Self.quantize(v, $0) } }
+            self.codes = codes
+        }
+
+        private static func quantize(_ v: UnsafeBufferPointer<Float>, _ c: UnsafeMutableBufferPointer<Int8>) -> Float {
+            QuantizedVectors.quantize(v, into: c)
+        }
+    }
+
     /// Approximate dot products of `query` with every row, in row order, into `scores`.
     func scores(_ query: [Float], into scores: inout [Float]) {
         precondition(query.count == dims && scores.count == count)
-        var q = [Int8](repeating: 0, count: dims)
-        let queryScale = query.withUnsafeBufferPointer { v in
-            q.withUnsafeMutableBufferPointer { Self.quantize(v, into: $0) }
-        }
+        let q = Query(query)
+        scores.withUnsafeMutableBufferPointer { out in scan(q, rows: 0..<count, into: out.baseAddress!) }
+    }
+
+    /// Approximate dot products of the query with the rows `rows` (contiguous), into `out`.
+    func scan(_ q: Query, rows: Range<Int>, into out: UnsafeMutablePointer<Float>) {
+        guard !rows.isEmpty else { return }
         codes.withUnsafeBufferPointer { c in
             scales.withUnsafeBufferPointer { s in
-                scores.withUnsafeMutableBufferPointer { out in
-                    reco_int8_scores(
-                        c.baseAddress, s.baseAddress, q, queryScale, Int64(count), Int64(dims), out.baseAddress)
-                }
+                reco_int8_scores(
+                    c.baseAddress! + rows.lowerBound * dims, s.baseAddress! + rows.lowerBound, q.codes, q.scale,
+                    Int64(rows.count), Int64(dims), out)
             }
         }
+    }
+
+    /// The approximate dot product of the query with one row.
+    func score(_ q: Query, row: Int) -> Float {
+        var out: Float = 0
+        scan(q, rows: row..<(row + 1), into: &out)
+        return out
+    }
+
+    /// Rows `rows` decoded back to float32 (training and assigning search cells).
+    func decoded(_ rows: some Sequence<Int>) -> VectorMatrix {
+        var values: [Float] = []
+        for r in rows {
+            let scale = scales[r]
+            values += codes[(r * dims)..<((r + 1) * dims)].map { Float($0) * scale }
+        }
+        return VectorMatrix(dims: dims, values: values)
     }
 }

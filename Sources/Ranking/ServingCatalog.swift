@@ -18,14 +18,8 @@ public struct ServingCatalog: Sendable {
 
     /// The model identifier the image neighbours were computed with (nil: none yet).
     public let model: String?
-    /// The active items' current vectors for `model`, for search by image.
-    public let vectors: VectorMatrix?
-    /// Their int8 copy, which searches scan before re-ranking exactly; or, for catalogs of at
-    /// least `searchIndexAbove` vectors, an inverted file whose probed cells searches score.
-    let quantizedVectors: QuantizedVectors?
-    let searchIndex: InvertedFileIndex?
-    /// Row of `vectors` → item index.
-    private let vectorItems: [Int32]
+    /// The active items' current vectors for `model` as search by image holds them (int8).
+    public let searchVectors: SearchVectors?
     public let items: [Item]
     private let index: [String: Int32]
     /// Per item, best first.
@@ -49,23 +43,18 @@ public struct ServingCatalog: Sendable {
     ) {
         self.init(
             model: model, items: items, imageNeighbours: FlatLists(imageNeighbours, count: items.count),
-            coviewNeighbours: FlatLists(coviewNeighbours, count: items.count), evidence: evidence, vectors: vectors,
-            searchIndexAbove: searchIndexAbove)
+            coviewNeighbours: FlatLists(coviewNeighbours, count: items.count), evidence: evidence,
+            searchVectors: vectors.map { SearchVectors($0.matrix, items: $0.items, indexAbove: searchIndexAbove) })
     }
 
     /// Lists already flat, one per item.
     public init(
         model: String?, items: [Item], imageNeighbours: FlatLists<Neighbour>,
-        coviewNeighbours: FlatLists<CoViewNeighbour>, evidence: [Int32],
-        vectors: (matrix: VectorMatrix, items: [Int32])? = nil, searchIndexAbove: Int = .max
+        coviewNeighbours: FlatLists<CoViewNeighbour>, evidence: [Int32], searchVectors: SearchVectors? = nil
     ) {
         precondition(imageNeighbours.count == items.count && coviewNeighbours.count == items.count)
         self.model = model
-        self.vectors = vectors?.matrix
-        let indexed = (vectors?.matrix.count ?? 0) >= max(1, searchIndexAbove)
-        self.searchIndex = indexed ? vectors.map { InvertedFileIndex($0.matrix) } : nil
-        self.quantizedVectors = indexed ? nil : vectors.map { QuantizedVectors($0.matrix) }
-        self.vectorItems = vectors?.items ?? []
+        self.searchVectors = searchVectors
         self.items = items
         var index: [String: Int32] = [:]
         index.reserveCapacity(items.count)
@@ -96,8 +85,7 @@ public struct ServingCatalog: Sendable {
     public var bytesByPart: KeyValuePairs<String, Int> {
         [
             "image_lists": imageNeighbours.bytes, "coview_lists": coviewNeighbours.bytes,
-            "vectors": (vectors?.values.count ?? 0) * MemoryLayout<Float>.stride,
-            "int8_vectors": quantizedVectors?.bytes ?? 0,
+            "int8_vectors": searchVectors?.bytes ?? 0,
         ]
     }
 
@@ -125,34 +113,39 @@ public struct ServingCatalog: Sendable {
         return SimilarAnswer(results: page, fallback: fallback, evidence: Int(evidence[i]))
     }
 
-    /// Items ranked by cosine to a query vector (of `model`), filtered like `/similar` (there is
-    /// no query item: `.same` category means any).
-    public func search(_ query: [Float], filter: ResultFilter<Int32>, limit: Int) -> [Neighbour] {
-        guard let vectors, query.count == vectors.dims else { return [] }
+    /// Items ranked by cosine to a unit query vector (of `model`), filtered like `/similar`
+    /// (there is no query item: `.same` category means any). The int8 scan's best candidates are
+    /// re-ranked by `exact`; without it (or when it cannot read them) their int8 scores stand.
+    public func search(_ query: [Float], filter: ResultFilter<Int32>, limit: Int, exact: ExactScores? = nil)
+        -> [Neighbour]
+    {
+        guard let searchVectors, query.count == searchVectors.dims, limit > 0 else { return [] }
         var filter = filter
         if filter.category == .same { filter.category = .any }
-        let accept = { [filter] (row: Int32) -> Bool in
-            let item = vectorItems[Int(row)]
-            return filter.admits(item, items[Int(item)].facts, queryCategory: nil)
+        let accept = { [filter] (item: Int32) -> Bool in filter.admits(item, items[Int(item)].facts, queryCategory: nil)
         }
-        // A few more than asked, so that identical images (the same content hash: one photo listed
-        // under several items) collapse to the best-ranked one as on /similar and the page stays full.
-        let found =
-            searchIndex?.top(query, in: vectors, k: limit + Self.searchSlack, accept: accept)
-            ?? VectorSearch.top(
-                query, in: vectors, quantized: quantizedVectors, k: limit + Self.searchSlack, accept: accept)
+        // More than asked: identical images (the same content hash: one photo listed under several
+        // items) collapse to the best-ranked one as on /similar and the page stays full, and the
+        // exact scores may reorder the int8 ones near the cut.
+        var found = searchVectors.candidates(query, count: limit + Self.searchSlack + Self.rerank, accept: accept)
+        if let exact, let scores = exact(found.map(\.index)) {
+            found = found.map { Neighbour(index: $0.index, score: scores[$0.index] ?? $0.score) }
+            found.sort { $0.score != $1.score ? $0.score > $1.score : $0.index < $1.index }
+        }
         var images = SameImage()
         var results: [Neighbour] = []
         for n in found where results.count < limit {
             if let min = filter.minScore, Double(n.score) < min { continue }
-            let item = vectorItems[Int(n.index)]
-            if images.seenBefore(items[Int(item)].facts) { continue }
-            results.append(Neighbour(index: item, score: n.score))
+            if images.seenBefore(items[Int(n.index)].facts) { continue }
+            results.append(n)
         }
         return results
     }
 
     static let searchSlack = 16
+    /// Candidates beyond the page re-ranked exactly: int8 scores are within ~1e-3 of the exact
+    /// ones, far less than the score gap this many places down a list.
+    static let rerank = 32
 
     /// Image cosine of a pair when it is at least `threshold`, read from the precomputed lists:
     /// they are sorted, so only their short head can hold a near-duplicate.

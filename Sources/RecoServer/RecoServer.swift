@@ -113,7 +113,9 @@ public struct RecoServer: Sendable {
         if case .failure(let error) = embedder { unavailable = "\(error)" } else { unavailable = "" }
         let search = SearchRoute(
             state: state, embedder: try? embedder.get(), unavailable: unavailable, concurrency: c.searchConcurrency,
-            queue: c.searchQueue, maxImageBytes: c.maxImageBytes, closeMatch: c.closeMatch)
+            queue: c.searchQueue, maxImageBytes: c.maxImageBytes, closeMatch: c.closeMatch,
+            rerank: .init(
+                scores: StoredVectorScores(database: readDatabase ?? database), metrics: metrics, logger: logger))
         // Ingest has a client waiting: short database timeouts, then 503 so the sender retries.
         let events = ViewEventsRoute(
             database: database.with(timeouts: .interactive), state: state, token: c.ingestToken,

@@ -2,6 +2,7 @@ import Catalog
 import Embedding
 import Foundation
 import Hummingbird
+import Logging
 import NIOPosix
 import Ranking
 import Synchronization
@@ -20,7 +21,22 @@ struct SearchRoute: Sendable {
     let queue: Int
     let maxImageBytes: Int
     let closeMatch: CloseMatch
+    let rerank: Rerank?
     private let admission = Admission()
+
+    /// Where the exact re-rank reads the candidates' vectors, and who hears when it cannot.
+    struct Rerank: Sendable {
+        let scores: StoredVectorScores
+        let metrics: ServiceMetrics
+        let logger: Logger
+
+        func exact(_ query: [Float], catalog: ServingCatalog) -> ExactScores {
+            scores.exactScores(query, catalog: catalog) { [metrics, logger] error in
+                metrics.rerankFailed()
+                logger.warning("search answered with int8 scores", metadata: ["error": "\(error)"])
+            }
+        }
+    }
 
     /// Searches admitted (running or waiting).
     final class Admission: Sendable {
@@ -29,9 +45,10 @@ struct SearchRoute: Sendable {
 
     init(
         state: ServingState, embedder: Embedder?, unavailable: String, concurrency: Int, queue: Int, maxImageBytes: Int,
-        closeMatch: CloseMatch = CloseMatch()
+        closeMatch: CloseMatch = CloseMatch(), rerank: Rerank? = nil
     ) {
         self.closeMatch = closeMatch
+        self.rerank = rerank
         self.state = state
         self.embedder = embedder
         self.unavailable = unavailable
@@ -115,9 +132,12 @@ struct SearchRoute: Sendable {
         let catalog = snapshot.catalog
         let wanted = filter
         let count = limit
+        let rerank = self.rerank
         do {
             let found = try await pool.runIfActive {
-                catalog.search(try embedder.embed(data).vector, filter: wanted, limit: count)
+                let query = try embedder.embed(data).vector
+                return catalog.search(
+                    query, filter: wanted, limit: count, exact: rerank?.exact(query, catalog: catalog))
             }
             return .found(snapshot, model: embedder.modelIdentifier, found)
         } catch let error as ImageError {

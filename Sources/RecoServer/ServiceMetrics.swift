@@ -13,6 +13,7 @@ final class ServiceMetrics: Sendable {
     private let snapshotAge: Gauge
     private let databaseUp: Gauge
     private let refreshFailures: Counter
+    private let rerankFailures: Counter
 
     /// Answers take about a millisecond: buckets from 50 µs.
     static let latencyBuckets: [Duration] = [
@@ -39,6 +40,9 @@ final class ServiceMetrics: Sendable {
         refreshFailures = registry.makeCounter(
             name: "reco_refresh_failures_total",
             help: "Snapshot refreshes that failed (the previous snapshot kept serving).")
+        rerankFailures = registry.makeCounter(
+            name: "reco_search_rerank_failures_total",
+            help: "Searches answered with int8 scores because the exact vectors could not be read.")
     }
 
     func requestCounter(method: String, route: String, status: Int) -> Counter {
@@ -56,6 +60,7 @@ final class ServiceMetrics: Sendable {
     }
 
     func refreshFailed() { refreshFailures.increment() }
+    func rerankFailed() { rerankFailures.increment() }
 
     func update(_ state: ServingState) {
         databaseUp.set(state.databaseUp ? 1.0 : 0.0)

@@ -156,32 +156,44 @@ import Testing
         #expect(even == scored.filter { $0.index % 2 == 0 }.prefix(5).map { $0.index })
     }
 
-    /// The int8 scan with exact re-ranking returns what the exact scan returns, scores included,
-    /// here on 3,000 crowded 256-d rows (many near ties), with and without a filter.
+    /// The int8 scan re-ranked by exact scores returns what the exact scan returns, scores
+    /// included, here on 3,000 crowded 256-d rows (many near ties), with and without a filter.
     @Test func int8ScanWithExactRerankEqualsTheExactSearch() {
         let m = NeighbourTests.vectors(3000, 256, seed: 21)
-        let quantized = QuantizedVectors(m)
+        let items = (0..<3000).map {
+            ServingCatalog.Item(id: "i\($0)", facts: ItemFacts(category: $0 % 3 == 0 ? "a" : "b"))
+        }
+        let catalog = ServingCatalog(
+            model: "m", items: items, imageNeighbours: [], coviewNeighbours: [], evidence: [],
+            vectors: (m, (0..<3000).map(Int32.init)))
         for seed in UInt64(1)...5 {
             let query = Array(NeighbourTests.vectors(1, 256, seed: seed * 31).row(0))
-            for accept in [{ (_: Int32) in true }, { (i: Int32) in i % 3 != 0 }] {
+            let exactScores: ExactScores = { found in
+                Dictionary(uniqueKeysWithValues: found.map { ($0, zip(m.row(Int($0)), query).map(*).reduce(0, +)) })
+            }
+            for (category, accept) in [
+                (ResultFilter<Int32>.Category.any, { (_: Int32) in true }), (.named("b"), { $0 % 3 != 0 }),
+            ] {
                 let exact = VectorSearch.top(query, in: m, k: 20, accept: accept)
-                let fast = VectorSearch.top(query, in: m, quantized: quantized, k: 20, accept: accept)
+                let filter = ResultFilter<Int32>(category: category, inStockOnly: false)
+                let fast = catalog.search(query, filter: filter, limit: 20, exact: exactScores)
                 #expect(fast.map(\.index) == exact.map(\.index))
                 #expect(zip(fast, exact).allSatisfy { abs($0.score - $1.score) < 1e-5 })
+                // Without the re-rank the int8 scores stand: nearly the same items, approximate scores.
+                let approximate = catalog.search(query, filter: filter, limit: 20)
+                #expect(Set(approximate.map(\.index)).intersection(exact.map(\.index)).count >= 18)
             }
         }
-        // The approximate scores themselves are close (so the re-rank window is ample).
-        let query = Array(m.row(7))
-        var approximate = [Float](repeating: 0, count: m.count)
-        quantized.scores(query, into: &approximate)
-        let worst = (0..<m.count).map { i in abs(approximate[i] - zip(m.row(i), query).map(*).reduce(0, +)) }.max()!
-        #expect(worst < 0.01, "int8 score error \(worst)")
-        // A width that is not a multiple of the kernel's 16 lanes exercises its tail loop.
-        let odd = NeighbourTests.vectors(500, 100, seed: 5)
-        let oddQuery = Array(NeighbourTests.vectors(1, 100, seed: 6).row(0))
-        #expect(
-            VectorSearch.top(oddQuery, in: odd, quantized: QuantizedVectors(odd), k: 10).map(\.index)
-                == VectorSearch.top(oddQuery, in: odd, k: 10).map(\.index))
+        // The approximate scores themselves are close (so the re-rank window is ample), also for a
+        // width that is not a multiple of the kernel's 16 lanes (its tail loop).
+        for (rows, dims) in [(m, 256), (NeighbourTests.vectors(500, 100, seed: 5), 100)] {
+            let quantized = QuantizedVectors(rows)
+            let query = Array(rows.row(7))
+            var approximate = [Float](repeating: 0, count: rows.count)
+            quantized.scores(query, into: &approximate)
+            let worst = (0..<rows.count).map { i in abs(approximate[i] - zip(rows.row(i), query).map(*).reduce(0, +)) }
+            #expect(worst.max()! < 0.01, "int8 score error \(worst.max()!) at \(dims) dims")
+        }
     }
 }
 
@@ -200,14 +212,18 @@ import Testing
             values += row
         }
         let m = VectorMatrix(dims: 64, values: values)
-        let everything = InvertedFileIndex(m, parameters: ApproximateNeighbours.Parameters(lists: 40, probes: 40))
-        let few = InvertedFileIndex(m, parameters: ApproximateNeighbours.Parameters(lists: 40, probes: 3))
+        let codes = QuantizedVectors(m)
+        let everything = InvertedFileIndex(codes, parameters: ApproximateNeighbours.Parameters(lists: 40, probes: 40))
+        let few = InvertedFileIndex(codes, parameters: ApproximateNeighbours.Parameters(lists: 40, probes: 3))
         var found = 0
         for q in 0..<20 {
             let query = Array(m.row(q * 97))
             let exact = VectorSearch.top(query, in: m, k: 10)
-            #expect(everything.top(query, in: m, k: 10).map(\.index) == exact.map(\.index))
-            found += Set(few.top(query, in: m, k: 10).map(\.index)).intersection(exact.map(\.index)).count
+            var scan = [Float](repeating: 0, count: m.count)
+            codes.scores(query, into: &scan)
+            let int8Best = scan.indices.sorted { scan[$0] != scan[$1] ? scan[$0] > scan[$1] : $0 < $1 }.prefix(10)
+            #expect(everything.top(query, in: codes, k: 10).map { Int($0.index) } == Array(int8Best))
+            found += Set(few.top(query, in: codes, k: 10).map(\.index)).intersection(exact.map(\.index)).count
         }
         #expect(Double(found) / 200 >= 0.9, "recall@10 with 3 of 40 cells: \(Double(found) / 200)")
 

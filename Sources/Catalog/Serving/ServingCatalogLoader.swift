@@ -86,23 +86,29 @@ public struct ServingCatalogLoader: Sendable {
             ) { row in
                 if let a = index[try row.string(0)] { evidence[Int(a)] = Int32(try row.int(1)) }
             }
-            var vectors: (matrix: VectorMatrix, items: [Int32])?
+            var vectors: SearchVectors?
             if withVectors, let model = version.model {
-                var rows: [Int32] = []
-                var values: [Float] = []
-                try StoredVectors.read(c, model: model) { id, vector, _ in
-                    guard let item = index[id] else { return }
-                    rows.append(item)
-                    values += vector
-                }
-                if !rows.isEmpty { vectors = (VectorMatrix(dims: values.count / rows.count, values: values), rows) }
+                vectors = try readSearchVectors(c, model: model, index: index)
             }
             let catalog = ServingCatalog(
                 model: version.model, items: items, imageNeighbours: image,
-                coviewNeighbours: coview.finish(count: items.count), evidence: evidence, vectors: vectors,
-                searchIndexAbove: searchIndexAbove)
+                coviewNeighbours: coview.finish(count: items.count), evidence: evidence, searchVectors: vectors)
             return (catalog, version)
         }
+    }
+
+    /// The model's vectors quantised as they stream in (the float32 ones are never all held);
+    /// nil when there are none.
+    private func readSearchVectors(_ c: PGConnection, model: String, index: [String: Int32]) throws -> SearchVectors? {
+        let expected = try c.query(
+            "SELECT count(*) AS n FROM embeddings WHERE model = $1", [.text(model)], prepare: true)[0].int("n")
+        var builder: SearchVectors.Builder?
+        try StoredVectors.read(c, model: model) { id, vector, _ in
+            guard let item = index[id] else { return }
+            if builder == nil { builder = SearchVectors.Builder(dims: vector.count, reservingRows: expected) }
+            builder?.append(item: item, vector: vector)
+        }
+        return builder?.finish(indexAbove: searchIndexAbove)
     }
 
     private func version(_ c: PGConnection) throws -> ServingVersion {

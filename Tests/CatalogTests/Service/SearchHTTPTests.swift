@@ -30,6 +30,16 @@ import Testing
         let results = try #require(body["results"] as? [[String: Any]])
         #expect(results.count == 3 && results.first?["item_id"] as? String == "item003")
         #expect(body["close_match"] as? Bool == true)
+        // The scores are exact cosines (re-ranked from the stored float32 vectors), not the
+        // snapshot's int8 approximations (about 1e-3 off).
+        let query = try TestCatalog.embedder.embed(photo).vector
+        let stored = try vectors(db, model: TestCatalog.embedder.modelIdentifier)
+        for result in results {
+            let id = try #require(result["item_id"] as? String)
+            let exact = zip(try #require(stored[id]), query).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+            let served = try #require((result["score"] as? NSNumber)?.floatValue)
+            #expect(abs(served - exact) < 2e-5, "\(id): served \(served), exact \(exact)")
+        }
         let squares = TestCatalog.projectRoot.appendingPathComponent("Tests/EmbeddingTests/Fixtures/quadrants.png")
         let far = try await service.request(
             "/search/image?limit=3", method: "POST", body: try Data(contentsOf: squares),
