@@ -58,7 +58,7 @@ public struct BlendEvaluation: Sendable {
     public func run() throws -> Report {
         var loader = ServingCatalogLoader(database: database, model: model)
         loader.withVectors = false  // the evaluation asks for similar items, never searches
-        let (base, _) = try loader.load()
+        let base = try loader.load().catalog
         guard let model = base.model else {
             throw EvaluationError.noImageNeighbours
         }

@@ -24,9 +24,9 @@ public struct ServingCatalog: Sendable {
     private let index: [String: Int32]
     /// Per item, best first.
     public let imageNeighbours: FlatLists<Neighbour>
-    private let coviewNeighbours: FlatLists<CoViewNeighbour>
+    public let coviewNeighbours: FlatLists<CoViewNeighbour>
     /// Per item, sessions that viewed it.
-    private let evidence: [Int32]
+    public let evidence: [Int32]
     /// Per item, its best image neighbour's cosine: the duplicate check skips the lists of items
     /// whose best is below the threshold without touching them.
     private let bestImageScore: [Float]
@@ -47,25 +47,28 @@ public struct ServingCatalog: Sendable {
             searchVectors: vectors.map { SearchVectors($0.matrix, items: $0.items, indexAbove: searchIndexAbove) })
     }
 
-    /// Lists already flat, one per item.
+    /// Lists already flat, one per item. `itemIndex`, when given, is `items`' id → index map
+    /// (a refresh that kept the items keeps it too).
     public init(
         model: String?, items: [Item], imageNeighbours: FlatLists<Neighbour>,
-        coviewNeighbours: FlatLists<CoViewNeighbour>, evidence: [Int32], searchVectors: SearchVectors? = nil
+        coviewNeighbours: FlatLists<CoViewNeighbour>, evidence: [Int32], searchVectors: SearchVectors? = nil,
+        itemIndex: [String: Int32]? = nil
     ) {
         precondition(imageNeighbours.count == items.count && coviewNeighbours.count == items.count)
         self.model = model
         self.searchVectors = searchVectors
         self.items = items
-        var index: [String: Int32] = [:]
-        index.reserveCapacity(items.count)
-        for (i, item) in items.enumerated() { index[item.id] = Int32(i) }
-        self.index = index
+        precondition(itemIndex == nil || itemIndex?.count == items.count)
+        self.index = itemIndex ?? Self.index(items)
         self.imageNeighbours = imageNeighbours
         self.coviewNeighbours = coviewNeighbours
         self.itemsWithImageNeighbours = imageNeighbours.reduce(0) { $0 + ($1.isEmpty ? 0 : 1) }
         self.bestImageScore = imageNeighbours.map { $0.first?.score ?? -1 }
         self.itemsWithCoViews = coviewNeighbours.reduce(0) { $0 + ($1.isEmpty ? 0 : 1) }
-        let views = evidence + Array(repeating: 0, count: max(0, items.count - evidence.count))
+        // Padded only when short: a refresh that kept the co-views shares this array.
+        let views =
+            evidence.count >= items.count
+            ? evidence : evidence + Array(repeating: 0, count: items.count - evidence.count)
         self.evidence = views
         var popular: [String: [(id: Int32, views: Int)]] = [:]
         for (i, item) in items.enumerated() where item.facts.active && views[i] > 0 {
@@ -90,6 +93,16 @@ public struct ServingCatalog: Sendable {
     }
 
     public func index(of id: String) -> Int32? { index[id] }
+    /// Each item's id → its position in `items`.
+    public static func index(_ items: [Item]) -> [String: Int32] {
+        var index: [String: Int32] = [:]
+        index.reserveCapacity(items.count)
+        for (i, item) in items.enumerated() { index[item.id] = Int32(i) }
+        return index
+    }
+
+    /// Item id → index, for everything (a refresh's lists) addressed by the same items.
+    public var itemIndex: [String: Int32] { index }
     public func item(_ i: Int32) -> Item { items[Int(i)] }
 
     /// The item's similar items: image ∪ co-view neighbours blended, or its category's most viewed

@@ -26,18 +26,24 @@ struct CatalogRefresher: Service {
             if version != state.snapshot?.version {
                 let clock = ContinuousClock()
                 let start = clock.now
-                let (catalog, loaded) = try await NIOThreadPool.singleton.runIfActive { try loader.load() }
-                state.install(.init(catalog: catalog, version: loaded, loadedAt: Date()))
+                // The parts that did not change are shared with the snapshot being served.
+                let previous = state.snapshot.map { (catalog: $0.catalog, version: $0.version) }
+                let loaded = try await NIOThreadPool.singleton.runIfActive { try loader.load(reusing: previous) }
+                let catalog = loaded.catalog
+                state.install(.init(catalog: catalog, version: loaded.version, loadedAt: Date()))
+                func seconds(_ s: Double) -> String { s.formatted(.number.precision(.fractionLength(2))) }
                 logger.info(
                     "catalog loaded",
                     metadata: [
-                        "items": "\(catalog.items.count)", "model": "\(loaded.model ?? "none")",
+                        "items": "\(catalog.items.count)", "model": "\(loaded.version.model ?? "none")",
                         "with_image_neighbours": "\(catalog.itemsWithImageNeighbours)",
                         "with_coviews": "\(catalog.itemsWithCoViews)",
                         "megabytes":
                             "\(catalog.bytesByPart.map { "\($0.key)=\($0.value >> 20)" }.joined(separator: " "))",
-                        "seconds":
-                            "\(((clock.now - start) / .seconds(1)).formatted(.number.precision(.fractionLength(2))))",
+                        "seconds": "\(seconds((clock.now - start) / .seconds(1)))",
+                        // What was read (the rest is shared with the previous snapshot), and how long each took.
+                        "read":
+                            "\(loaded.partsRead.map { "\($0.part)=\(seconds($0.seconds))" }.joined(separator: " "))",
                     ])
             }
         } catch let error as PostgresError where error.isConnectionLoss {

@@ -39,62 +39,110 @@ public struct ServingCatalogLoader: Sendable {
     }
 
     /// The snapshot, with the version read in the same transaction (so it describes exactly it).
-    public func load() throws -> (ServingCatalog, ServingVersion) {
+    /// Parts whose stamps match `previous` are shared with it, not read again: a refresh after
+    /// co-views were updated reads only co-views, one after items changed reads only the items.
+    /// The item set only grows (items are deactivated, never deleted), so an unchanged count
+    /// means unchanged indices and the parts fit together.
+    public func load(reusing previous: (catalog: ServingCatalog, version: ServingVersion)? = nil) throws -> Loaded {
         try database.withConnection(retryOnConnectionLoss: true) { c in
             try c.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
             defer { _ = try? c.execute("ROLLBACK") }
-            let version = try self.version(c)
-            var items: [ServingCatalog.Item] = []
-            var index: [String: Int32] = [:]
-            try c.copyOut(
-                """
-                SELECT i.id, i.title, i.category, i.active, i.in_stock, i.image_uri, im.content_sha256
-                FROM items i LEFT JOIN item_images im ON im.item_id = i.id ORDER BY i.id
-                """, columns: [.text, .text, .text, .bool, .bool, .text, .bytea]
-            ) { row in
-                let id = try row.string(0)
-                index[id] = Int32(items.count)
-                items.append(
-                    ServingCatalog.Item(
-                        id: id, title: try row.string(1), imageURI: try row.optionalString(5),
-                        facts: ItemFacts(
-                            category: try row.string(2), active: try row.bool(3), inStock: try row.bool(4),
-                            imageHash: try row.optionalBytes(6))))
+            var partsRead: [(part: String, seconds: Double)] = []
+            func timed<T>(_ part: String, _ read: () throws -> T) rethrows -> T {
+                let start = ContinuousClock.now
+                defer { partsRead.append((part, (ContinuousClock.now - start) / .seconds(1))) }
+                return try read()
             }
-            // Both kinds of lists arrive in item-id order, the order of `items`, and go straight into
-            // flat arrays (no per-item arrays in between).
-            let image =
-                try version.model.map { try ImageNeighbourLists.readFlat(c, model: $0, index: index) }
-                ?? FlatLists([], count: items.count)
-            var coview = FlatLists<CoViewNeighbour>.Builder()
-            try c.copyOut(
-                """
-                SELECT a.item_id, b.item_id, n.score, n.sessions FROM coview_neighbours n
-                JOIN item_keys a ON a.key = n.item JOIN item_keys b ON b.key = n.neighbour ORDER BY a.item_id, n.rank
-                """, columns: [.text, .text, .float8, .int4]
-            ) { row in
-                guard let a = index[try row.string(0)], let b = index[try row.string(1)] else { return }
-                let neighbour = CoViewNeighbour(item: b, score: try row.double(2), sessions: Int32(try row.int(3)))
-                guard coview.append(neighbour, to: Int(a)) else {
-                    throw PostgresError(.decoding, "co-view lists not in item order")
+            let version = try self.version(c)
+            let old = previous.flatMap {
+                $0.version.model == version.model && $0.version.items == version.items ? $0 : nil
+            }
+            let sameImages = old?.version.imageNeighboursBuilt == version.imageNeighboursBuilt
+            // An image change can change the items' image hashes, which live with the items.
+            let items =
+                if let old, sameImages, old.version.itemsUpdated == version.itemsUpdated { old.catalog.items } else {
+                    try timed("items") { try readItems(c) }
+                }
+            // The same count is the same item set (only ever grown), so the same indices.
+            let index = old?.catalog.itemIndex ?? ServingCatalog.index(items)
+            let image: FlatLists<Neighbour>
+            var vectors: SearchVectors?
+            if let old, sameImages {
+                (image, vectors) = (old.catalog.imageNeighbours, old.catalog.searchVectors)
+            } else {
+                image = try timed("image_lists") {
+                    try version.model.map { try ImageNeighbourLists.readFlat(c, model: $0, index: index) }
+                        ?? FlatLists([], count: items.count)
+                }
+                if withVectors, let model = version.model {
+                    vectors = try timed("vectors") { try readSearchVectors(c, model: model, index: index) }
                 }
             }
-            var evidence = [Int32](repeating: 0, count: items.count)
-            try c.copyOut(
-                "SELECT k.item_id, i.sessions FROM coview_items i JOIN item_keys k ON k.key = i.item",
-                columns: [.text, .int4]
-            ) { row in
-                if let a = index[try row.string(0)] { evidence[Int(a)] = Int32(try row.int(1)) }
-            }
-            var vectors: SearchVectors?
-            if withVectors, let model = version.model {
-                vectors = try readSearchVectors(c, model: model, index: index)
-            }
+            let (coview, evidence) =
+                if let old, old.version.coviewsBuilt == version.coviewsBuilt {
+                    (old.catalog.coviewNeighbours, old.catalog.evidence)
+                } else {
+                    try timed("coviews") { try readCoViews(c, index: index, count: items.count) }
+                }
             let catalog = ServingCatalog(
-                model: version.model, items: items, imageNeighbours: image,
-                coviewNeighbours: coview.finish(count: items.count), evidence: evidence, searchVectors: vectors)
-            return (catalog, version)
+                model: version.model, items: items, imageNeighbours: image, coviewNeighbours: coview,
+                evidence: evidence, searchVectors: vectors, itemIndex: index)
+            return Loaded(catalog: catalog, version: version, partsRead: partsRead)
         }
+    }
+
+    /// A snapshot, the version it describes, and the parts read for it (the others were shared
+    /// with the previous snapshot) with the seconds each took.
+    public struct Loaded: Sendable {
+        public let catalog: ServingCatalog
+        public let version: ServingVersion
+        public let partsRead: [(part: String, seconds: Double)]
+    }
+
+    /// Items and their image facts, in id order (the order that gives them their indices).
+    private func readItems(_ c: PGConnection) throws -> [ServingCatalog.Item] {
+        var items: [ServingCatalog.Item] = []
+        try c.copyOut(
+            """
+            SELECT i.id, i.title, i.category, i.active, i.in_stock, i.image_uri, im.content_sha256
+            FROM items i LEFT JOIN item_images im ON im.item_id = i.id ORDER BY i.id
+            """, columns: [.text, .text, .text, .bool, .bool, .text, .bytea]
+        ) { row in
+            items.append(
+                ServingCatalog.Item(
+                    id: try row.string(0), title: try row.string(1), imageURI: try row.optionalString(5),
+                    facts: ItemFacts(
+                        category: try row.string(2), active: try row.bool(3), inStock: try row.bool(4),
+                        imageHash: try row.optionalBytes(6))))
+        }
+        return items
+    }
+
+    /// Co-view lists (arriving in item-id order, straight into flat arrays) and per-item evidence.
+    private func readCoViews(_ c: PGConnection, index: [String: Int32], count: Int) throws -> (
+        FlatLists<CoViewNeighbour>, [Int32]
+    ) {
+        var coview = FlatLists<CoViewNeighbour>.Builder()
+        try c.copyOut(
+            """
+            SELECT a.item_id, b.item_id, n.score, n.sessions FROM coview_neighbours n
+            JOIN item_keys a ON a.key = n.item JOIN item_keys b ON b.key = n.neighbour ORDER BY a.item_id, n.rank
+            """, columns: [.text, .text, .float8, .int4]
+        ) { row in
+            guard let a = index[try row.string(0)], let b = index[try row.string(1)] else { return }
+            let neighbour = CoViewNeighbour(item: b, score: try row.double(2), sessions: Int32(try row.int(3)))
+            guard coview.append(neighbour, to: Int(a)) else {
+                throw PostgresError(.decoding, "co-view lists not in item order")
+            }
+        }
+        var evidence = [Int32](repeating: 0, count: count)
+        try c.copyOut(
+            "SELECT k.item_id, i.sessions FROM coview_items i JOIN item_keys k ON k.key = i.item",
+            columns: [.text, .int4]
+        ) { row in
+            if let a = index[try row.string(0)] { evidence[Int(a)] = Int32(try row.int(1)) }
+        }
+        return (coview.finish(count: count), evidence)
     }
 
     /// The model's vectors quantised as they stream in (the float32 ones are never all held);
