@@ -112,6 +112,47 @@ import Testing
         #expect(ApproximateNeighbours.recall(approx, exact: exact, at: 10) == 1)
     }
 
+    /// Probing every cell, the approximate update is the exact one (a full recomputation's lists);
+    /// probing a few on clustered vectors, it still finds nearly all of them, for the changed rows
+    /// and for the rows that take them.
+    @Test func theApproximateUpdateMatchesARecomputation() {
+        let centres = NeighbourTests.vectors(30, 32, seed: 8)
+        let noise = NeighbourTests.vectors(3000, 32, seed: 9)
+        func clustered(_ i: Int, _ centre: Int) -> [Float] {
+            let row = zip(centres.row(centre), noise.row(i)).map { $0 + 0.4 * $1 }
+            let norm = row.map { $0 * $0 }.reduce(0, +).squareRoot()
+            return row.map { $0 / norm }
+        }
+        let before = VectorMatrix(rows: (0..<3000).map { clustered($0, $0 % 30) })
+        let lists = ExactNeighbours.compute(before, k: 20)
+        // 60 rows move to another cluster.
+        let changed = Set((0..<60).map { Int32($0 * 50 + 7) })
+        let after = VectorMatrix(
+            rows: (0..<3000).map {
+                changed.contains(Int32($0)) ? clustered(($0 + 1) % 3000, ($0 + 11) % 30) : Array(before.row($0))
+            })
+        let exact = ExactNeighbours.compute(after, k: 20)
+        func apply(_ updates: [Int32: [Neighbour]]) -> [[Neighbour]] {
+            lists.indices.map { updates[Int32($0)] ?? lists[$0] }
+        }
+        var every = ApproximateNeighbours.Parameters(lists: 10, probes: 10)
+        every.iterations = 3
+        let complete = apply(
+            ApproximateNeighbours.update(after, changed: changed, lists: lists, k: 20, parameters: every))
+        #expect(complete.map { $0.map(\.index) } == exact.map { $0.map(\.index) })
+
+        let few = apply(
+            ApproximateNeighbours.update(
+                after, changed: changed, lists: lists, k: 20, parameters: .init(lists: 30, probes: 3)))
+        let takers = exact.indices.filter { i in
+            !changed.contains(Int32(i)) && exact[i].contains { changed.contains($0.index) }
+        }
+        let changedRecall = ApproximateNeighbours.recall(few, exact: exact, at: 20, rows: changed.map(Int.init))
+        let takerRecall = ApproximateNeighbours.recall(few, exact: exact, at: 20, rows: takers)
+        #expect(!takers.isEmpty && changedRecall >= 0.95 && takerRecall >= 0.95, "\(changedRecall) \(takerRecall)")
+        #expect(ApproximateNeighbours.recall(few, exact: exact, at: 20) >= 0.99)
+    }
+
     /// On clustered vectors (like image features), a few probes already find nearly everything,
     /// and recall grows with probes.
     @Test func recallGrowsWithProbes() {

@@ -61,20 +61,32 @@ struct NeighboursCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract:
                 "Bring the stored image neighbours up to date with vectors written since the last build or update "
-                + "(exact; rewrites only lists that change)."
+                + "(rewrites only lists that change).",
+            discussion: """
+                Exact (changed rows × all rows) up to \(NeighbourBuild.exactLimit) vectors, approximate above \
+                (changed rows × the members of their 8 nearest of √N k-means cells); --exact or --approximate \
+                forces one.
+                """
         )
 
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var model: ModelOptions
         @Option(help: "Model identifier of the stored vectors (default: the one of --model, which is then loaded).")
         var modelID: String?
+        @Flag(help: "Approximate, whatever the size: changed rows meet only their probed cells.")
+        var approximate = false
+        @Flag(help: "Exact, whatever the size (changed rows × all rows).") var exact = false
+        @Option(help: "With --approximate: cells searched per changed row.") var probes: Int = 8
         @Flag(help: "Print the summary as JSON.") var json = false
 
         func run() throws {
+            guard !(exact && approximate) else { throw ValidationError("--exact and --approximate exclude each other") }
             let s = try reportingErrors("neighbours update") {
                 var update = NeighbourUpdate(
                     database: database.makeDatabase(), model: try modelID ?? model.makeEmbedder().modelIdentifier)
                 update.workers = model.workers
+                if approximate { update.approximate = .init(probes: probes) }
+                if exact { update.exactUpTo = nil }
                 return try update.run()
             }
             Console.out(
@@ -82,7 +94,8 @@ struct NeighboursCommand: ParsableCommand {
                     ? s.json
                     : String(
                         format: "%d changed, %d lists rewritten of %d%@ in %.1f s",
-                        s.changed, s.rewritten, s.items, s.full ? " (full rebuild)" : "", s.seconds))
+                        s.changed, s.rewritten, s.items,
+                        s.full ? " (full rebuild)" : s.approximate ? " (approximate)" : "", s.seconds))
         }
     }
 
