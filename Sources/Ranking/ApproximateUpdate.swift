@@ -12,10 +12,8 @@ extension ApproximateNeighbours {
         _ m: VectorMatrix, changed: Set<Int32>, lists: [[Neighbour]], k: Int, parameters p: Parameters,
         workers: Int = ProcessInfo.processInfo.activeProcessorCount
     ) -> [Int32: [Neighbour]] {
-        let n = m.count
-        guard n > 1, k > 0, !changed.isEmpty else { return [:] }
-        precondition(lists.count == n, "one list per row")
-        let kk = min(k, n - 1)
+        guard let start = IncrementalNeighbours.Start(m, changed: changed, lists: lists, k: k) else { return [:] }
+        let (n, kk, floor, isChanged, holds) = (start.n, start.kk, start.floor, start.isChanged, start.holds)
         // √N cells by default, not the rebuild's 4√N: every row is assigned to one (N · cells · d)
         // for the few changed rows' sake, and larger cells give them more candidates.
         let cellCount = p.lists.map { max(1, min(n, $0)) } ?? max(1, Int(Double(n).squareRoot()))
@@ -26,14 +24,6 @@ extension ApproximateNeighbours {
         }
         let cells = Cells(centroids: centroids, members: members, probes: min(p.probes, cellCount))
 
-        let floor: [Float] = lists.map { $0.count < kk ? -.infinity : $0.last!.score }
-        var isChanged = [Bool](repeating: false, count: n)
-        for c in changed { isChanged[Int(c)] = true }
-        // Per unchanged row: the changed rows its list holds.
-        var holds: [Int32: Set<Int32>] = [:]
-        for (j, list) in lists.enumerated() where !isChanged[j] {
-            for e in list where isChanged[Int(e.index)] { holds[Int32(j), default: []].insert(e.index) }
-        }
         let rows = changed.sorted()
         let probed = cells.probe(m, rows: rows, k: kk, floors: floor, skip: isChanged, workers: workers)
         var result: [Int32: [Neighbour]] = [:]
@@ -56,11 +46,9 @@ extension ApproximateNeighbours {
                 recompute.append(j)
                 continue
             }
-            let merged =
-                (old.filter { !isChanged[Int($0.index)] } + cands.map { Neighbour(index: $0.key, score: $0.value) })
-                .sorted { $0.score != $1.score ? $0.score > $1.score : $0.index < $1.index }
-            let list = Array(merged.prefix(kk))
-            if list != old { result[j] = list }
+            if let list = start.merged(old, with: cands.map { Neighbour(index: $0.key, score: $0.value) }) {
+                result[j] = list
+            }
         }
         let again = Array(Set(recompute)).sorted()
         let fresh = cells.probe(m, rows: again, k: kk, floors: nil, skip: isChanged, workers: workers)

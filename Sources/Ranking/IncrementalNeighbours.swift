@@ -11,25 +11,54 @@ public enum IncrementalNeighbours {
 
     /// - lists: the current lists, by row of `m` (rows without one: empty).
     /// - Returns: the new list of every row whose list changed.
+    /// What an update (exact or approximate) starts from: the lists' K, per row the score a
+    /// newcomer must reach (its weakest entry; -∞ for a short list), which rows changed, and per
+    /// unchanged row the changed rows its list holds.
+    struct Start {
+        let n: Int
+        let kk: Int
+        let floor: [Float]
+        let isChanged: [Bool]
+        let holds: [Int32: Set<Int32>]
+
+        /// nil when there is nothing to update.
+        init?(_ m: VectorMatrix, changed: Set<Int32>, lists: [[Neighbour]], k: Int) {
+            n = m.count
+            guard n > 1, k > 0, !changed.isEmpty else { return nil }
+            precondition(lists.count == n, "one list per row")
+            let kk = min(k, n - 1)
+            self.kk = kk
+            floor = lists.map { $0.count < kk ? -.infinity : $0.last!.score }
+            var isChanged = [Bool](repeating: false, count: n)
+            for c in changed { isChanged[Int(c)] = true }
+            var holds: [Int32: Set<Int32>] = [:]
+            for (j, list) in lists.enumerated() where !isChanged[j] {
+                for e in list where isChanged[Int(e.index)] { holds[Int32(j), default: []].insert(e.index) }
+            }
+            self.isChanged = isChanged
+            self.holds = holds
+        }
+
+        /// An unchanged row's list with the changed rows dropped and `candidates` merged in; nil
+        /// when that is the list it had.
+        func merged(_ old: [Neighbour], with candidates: [Neighbour]) -> [Neighbour]? {
+            let merged = (old.filter { !isChanged[Int($0.index)] } + candidates)
+                .sorted { $0.score != $1.score ? $0.score > $1.score : $0.index < $1.index }
+            let list = Array(merged.prefix(kk))
+            return list == old ? nil : list
+        }
+    }
+
     public static func update(
         _ m: VectorMatrix, changed: Set<Int32>, lists: [[Neighbour]], k: Int,
         workers: Int = ProcessInfo.processInfo.activeProcessorCount
     ) -> [Int32: [Neighbour]] {
-        let n = m.count
-        guard n > 1, k > 0, !changed.isEmpty else { return [:] }
-        precondition(lists.count == n, "one list per row")
-        let kk = min(k, n - 1)
-        // Per unchanged row: the score a candidate must reach; per changed row, the rows holding it.
-        let floor: [Float] = lists.map { $0.count < kk ? -.infinity : $0.last!.score }
-        var isChanged = [Bool](repeating: false, count: n)
-        for c in changed { isChanged[Int(c)] = true }
+        guard let start = Start(m, changed: changed, lists: lists, k: k) else { return [:] }
+        let (n, kk, floor, isChanged, holds) = (start.n, start.kk, start.floor, start.isChanged, start.holds)
+        // Per changed row, the unchanged rows holding it.
         var heldBy: [Int32: [Int32]] = [:]
-        var holds: [Int32: Set<Int32>] = [:]
-        for (j, list) in lists.enumerated() where !isChanged[j] {
-            for e in list where isChanged[Int(e.index)] {
-                heldBy[e.index, default: []].append(Int32(j))
-                holds[Int32(j), default: []].insert(e.index)
-            }
+        for (j, held) in holds {
+            for c in held { heldBy[c, default: []].append(j) }
         }
         let rows = changed.sorted()
         var result: [Int32: [Neighbour]] = [:]
@@ -61,10 +90,7 @@ public enum IncrementalNeighbours {
                 recompute.append(j)
                 continue
             }
-            let merged = (old.filter { !isChanged[Int($0.index)] } + cands)
-                .sorted { $0.score != $1.score ? $0.score > $1.score : $0.index < $1.index }
-            let list = Array(merged.prefix(kk))
-            if list != old { result[j] = list }
+            if let list = start.merged(old, with: cands) { result[j] = list }
         }
         scan(m, rows: recompute.sorted(), workers: workers) { r, scores in
             var heap = TopK(k: kk)

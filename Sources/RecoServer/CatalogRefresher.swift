@@ -27,10 +27,11 @@ struct CatalogRefresher: Service {
                 let clock = ContinuousClock()
                 let start = clock.now
                 // The parts that did not change are shared with the snapshot being served.
-                let previous = state.snapshot.map { (catalog: $0.catalog, version: $0.version) }
+                let served = state.snapshot
+                let previous = served.map { (catalog: $0.catalog, version: $0.version) }
                 let loaded = try await NIOThreadPool.singleton.runIfActive { try loader.load(reusing: previous) }
                 let catalog = loaded.catalog
-                state.install(.init(catalog: catalog, version: loaded.version, loadedAt: Date()))
+                state.install(.init(catalog: catalog, version: loaded.version, loadedAt: Date(), previous: served))
                 func seconds(_ s: Double) -> String { s.formatted(.number.precision(.fractionLength(2))) }
                 logger.info(
                     "catalog loaded",

@@ -13,11 +13,15 @@ final class ServingState: Sendable {
         /// Each item's id as a JSON string literal, escaped once per load rather than per answer.
         let jsonIDs: [String]
 
-        init(catalog: ServingCatalog, version: ServingVersion, loadedAt: Date) {
+        /// `previous`'s ids are kept when it has as many items: the item set only grows, so the
+        /// same count is the same ids in the same order.
+        init(catalog: ServingCatalog, version: ServingVersion, loadedAt: Date, previous: Snapshot? = nil) {
             self.catalog = catalog
             self.version = version
             self.loadedAt = loadedAt
-            self.jsonIDs = catalog.items.map { JSON.string($0.id) }
+            self.jsonIDs =
+                previous.flatMap { $0.jsonIDs.count == catalog.items.count ? $0.jsonIDs : nil }
+                ?? catalog.items.map { JSON.string($0.id) }
         }
     }
 
