@@ -62,9 +62,8 @@ public enum ApproximateNeighbours {
                 let q = queries[c]
                 let b = members[c]
                 guard !q.isEmpty, !b.isEmpty else { return }
-                let scores = gatherProduct(x, d: d, rows: q, columns: b)
-                scores.withUnsafeBufferPointer { s in
-                    for (r, query) in q.enumerated() {
+                blockedProduct(x, d: d, rows: q, columns: b) { block, s in
+                    for (r, query) in block.enumerated() {
                         let row = s.baseAddress! + r * b.count
                         let qi = Int(query)
                         for (j, member) in b.enumerated() where member != query && row[j] >= heaps[qi].threshold {
@@ -93,20 +92,30 @@ public enum ApproximateNeighbours {
         return rows.isEmpty ? 1 : total / Double(rows.count)
     }
 
-    /// scores[rows × columns] = X[rows] · X[columns]ᵀ, gathering both sets of rows first.
-    static func gatherProduct(_ x: UnsafePointer<Float>, d: Int, rows: [Int32], columns: [Int32]) -> [Float] {
-        var a = [Float](repeating: 0, count: rows.count * d)
-        var b = [Float](repeating: 0, count: columns.count * d)
-        a.withUnsafeMutableBufferPointer { p in
-            for (i, r) in rows.enumerated() { (p.baseAddress! + i * d).update(from: x + Int(r) * d, count: d) }
+    /// X[rows] · X[columns]ᵀ, handed to `body` a block of rows at a time (the block's rows and
+    /// its scores, row-major): the columns are gathered once, and the scores of a large cell
+    /// stay bounded (at 1 M items, 16 probes put hundreds of thousands of queries on the
+    /// largest cells, and one product for all of them ran out of 23 GB).
+    static func blockedProduct(
+        _ x: UnsafePointer<Float>, d: Int, rows: [Int32], columns: [Int32], block: Int = 512,
+        _ body: (ArraySlice<Int32>, UnsafeBufferPointer<Float>) -> Void
+    ) {
+        func gather(_ ids: ArraySlice<Int32>) -> [Float] {
+            var out = [Float](repeating: 0, count: ids.count * d)
+            out.withUnsafeMutableBufferPointer { p in
+                for (i, r) in ids.enumerated() { (p.baseAddress! + i * d).update(from: x + Int(r) * d, count: d) }
+            }
+            return out
         }
-        b.withUnsafeMutableBufferPointer { p in
-            for (i, r) in columns.enumerated() { (p.baseAddress! + i * d).update(from: x + Int(r) * d, count: d) }
+        let b = gather(columns[...])
+        var s = [Float](repeating: 0, count: min(block, rows.count) * columns.count)
+        for start in stride(from: 0, to: rows.count, by: block) {
+            let part = rows[start..<min(rows.count, start + block)]
+            let a = gather(part)
+            s.withUnsafeMutableBufferPointer { out in
+                BLAS.multiplyTransposed(a, b, into: out.baseAddress!, m: part.count, n: columns.count, k: d)
+                body(part, UnsafeBufferPointer(rebasing: out[0..<(part.count * columns.count)]))
+            }
         }
-        var s = [Float](repeating: 0, count: rows.count * columns.count)
-        s.withUnsafeMutableBufferPointer {
-            BLAS.multiplyTransposed(a, b, into: $0.baseAddress!, m: rows.count, n: columns.count, k: d)
-        }
-        return s
     }
 }

@@ -86,16 +86,16 @@ extension ApproximateNeighbours {
                     let cell = order[t]
                     let positions = queries[cell]
                     let columns = members[cell]
-                    let scores = gatherProduct(x, d: d, rows: positions.map { rows[Int($0)] }, columns: columns)
-                    for (qi, position) in positions.enumerated() {
-                        let row = rows[Int(position)]
-                        for (j, member) in columns.enumerated() where member != row {
-                            let s = scores[qi * columns.count + j]
-                            if s >= state.heaps[Int(position)].threshold {
-                                state.heaps[Int(position)].insert(s, member)
-                            }
-                            if let floors, !skip[Int(member)], s >= floors[Int(member)] {
-                                state.reached.append((member, Neighbour(index: row, score: s)))
+                    let ids = positions.map { rows[Int($0)] }
+                    blockedProduct(x, d: d, rows: ids, columns: columns) { block, scores in
+                        for (offset, row) in block.enumerated() {
+                            let position = Int(positions[block.startIndex + offset])
+                            for (j, member) in columns.enumerated() where member != row {
+                                let s = scores[offset * columns.count + j]
+                                if s >= state.heaps[position].threshold { state.heaps[position].insert(s, member) }
+                                if let floors, !skip[Int(member)], s >= floors[Int(member)] {
+                                    state.reached.append((member, Neighbour(index: row, score: s)))
+                                }
                             }
                         }
                     }

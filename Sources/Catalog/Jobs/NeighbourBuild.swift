@@ -19,11 +19,14 @@ public struct NeighbourBuild: Sendable {
     /// Use the approximate (inverted-file) search instead of the exact N² pass: for catalogs too
     /// large for it (docs/BENCHMARKS.md has the recall per probe count).
     public var approximate: ApproximateNeighbours.Parameters?
-    /// Without `approximate`, catalogs of more vectors than this are built approximately (8
-    /// probes) anyway: the exact pass grows as N² (100,000 vectors: 2 minutes on 2 cores; a
+    /// Without `approximate`, catalogs of more vectors than this are built approximately
+    /// (`defaultProbes`) anyway: the exact pass grows as N² (100,000 vectors: 2 minutes on 2 cores; a
     /// million: hours), the approximate one built a million in 230 s. nil: always exact.
     public var exactUpTo: Int? = Self.exactLimit
     public static let exactLimit = 200_000
+    /// Cells probed per item above `exactLimit`: the fewest that reach recall@20 ≥ 0.95 on the
+    /// real network's Fashion-MNIST vectors (0.951 at 16 of 4√N cells; 8 gave 0.863; docs/BENCHMARKS.md).
+    public static let defaultProbes = 16
 
     public init(database: Database, model: String) {
         self.database = database
@@ -40,7 +43,7 @@ public struct NeighbourBuild: Sendable {
         let start = clock.now
         let loaded = try loadVectors()
         let parameters =
-            approximate ?? exactUpTo.flatMap { loaded.ids.count > $0 ? .init(probes: 8) : nil }
+            approximate ?? exactUpTo.flatMap { loaded.ids.count > $0 ? .init(probes: Self.defaultProbes) : nil }
         let lists =
             parameters.map { ApproximateNeighbours.compute(loaded.matrix, k: k, parameters: $0, workers: workers) }
             ?? ExactNeighbours.compute(loaded.matrix, k: k, workers: workers)

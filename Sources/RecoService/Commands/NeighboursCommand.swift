@@ -16,9 +16,9 @@ struct NeighboursCommand: ParsableCommand {
                 "Recompute the top-K image neighbours of every active item for the model, and replace them in "
                 + "the database.",
             discussion: """
-                Exact up to \(NeighbourBuild.exactLimit) vectors, approximate (inverted file, 8 probes) above; \
-                --exact or --approximate forces one. The full rebuild that `neighbours update` falls back to \
-                follows the same rule.
+                Exact up to \(NeighbourBuild.exactLimit) vectors, approximate above (inverted file, \
+                \(NeighbourBuild.defaultProbes) probes); --exact or --approximate forces one. The full rebuild \
+                that `neighbours update` falls back to follows the same rule.
                 """
         )
 
@@ -31,7 +31,7 @@ struct NeighboursCommand: ParsableCommand {
         var approximate = false
         @Flag(help: "The exact pass, whatever the size (N²: hours at a million vectors).")
         var exact = false
-        @Option(help: "With --approximate: cells searched per item.") var probes: Int = 8
+        @Option(help: "With --approximate: cells searched per item.") var probes: Int = NeighbourBuild.defaultProbes
         @Flag(help: "Print the summary as JSON.") var json = false
 
         func validate() throws {
