@@ -46,6 +46,15 @@ public enum BLAS {
         return cblas_sdot(int32(count), a, 1, b, 1)
     }
 
+    /// a · b of two vectors of one length.
+    public static func dot(_ a: ArraySlice<Float>, _ b: ArraySlice<Float>) -> Float {
+        precondition(a.count == b.count, "a \(a.count)-d vector against a \(b.count)-d one")
+        guard !a.isEmpty else { return 0 }
+        return a.withUnsafeBufferPointer { x in
+            b.withUnsafeBufferPointer { y in dot(x.baseAddress!, y.baseAddress!, count: a.count) }
+        }
+    }
+
     /// OpenBLAS's thread count (1 once any entry point has run).
     public static var threads: Int { Int(openblas_get_num_threads()) }
 

@@ -35,7 +35,7 @@ extension ApproximateNeighbours {
         for (j, held) in holds {
             // A held changed row's new score, measured directly (it may lie outside the probed cells).
             for c in held {
-                let score = zip(m.row(Int(c)), m.row(Int(j))).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+                let score = BLAS.dot(m.row(Int(c)), m.row(Int(j)))
                 if score < floor[Int(j)] { recompute.append(j) } else { candidates[j, default: [:]][c] = score }
             }
         }

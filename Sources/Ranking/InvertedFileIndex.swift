@@ -19,8 +19,7 @@ public struct InvertedFileIndex: Sendable {
         var rng = SplitMix64(seed: p.seed)
         let sample = (0..<min(v.count, max(count, p.sample))).map { _ in Int(rng.next() % UInt64(v.count)) }
         let training = v.decoded(sample)
-        centroids = KMeans.train(
-            training, cells: count, iterations: p.iterations, sample: training.count, seed: p.seed, workers: workers)
+        centroids = p.train(training, cells: count, workers: workers)
         var cells = [[Int32]](repeating: [], count: count)
         let chunk = 16_384
         for start in stride(from: 0, to: v.count, by: chunk) {

@@ -29,11 +29,13 @@ public struct QuantizedVectors: Sendable {
         precondition(row.count == dims, "a \(row.count)-d row among \(dims)-d ones")
         let start = codes.count
         codes.append(contentsOf: repeatElement(0, count: dims))
-        let scale = Array(row).withUnsafeBufferPointer { v in
+        func quantize(_ v: UnsafeBufferPointer<Float>) -> Float {
             codes.withUnsafeMutableBufferPointer { c in
                 Self.quantize(v, into: UnsafeMutableBufferPointer(rebasing: c[start..<(start + dims)]))
             }
         }
+        // Arrays and their slices (every caller) are read in place, not copied.
+        let scale = row.withContiguousStorageIfAvailable(quantize) ?? Array(row).withUnsafeBufferPointer(quantize)
         scales.append(scale)
         count += 1
     }
@@ -56,12 +58,10 @@ public struct QuantizedVectors: Sendable {
 
         init(_ query: [Float]) {
             var codes = [Int8](repeating: 0, count: query.count)
-            scale = query.withUnsafeBufferPointer { v in codes.withUnsafeMutableBufferPointer { Self.quantize(v, $0) } }
+            scale = query.withUnsafeBufferPointer { v in
+                codes.withUnsafeMutableBufferPointer { QuantizedVectors.quantize(v, into: $0) }
+            }
             self.codes = codes
-        }
-
-        private static func quantize(_ v: UnsafeBufferPointer<Float>, _ c: UnsafeMutableBufferPointer<Int8>) -> Float {
-            QuantizedVectors.quantize(v, into: c)
         }
     }
 

@@ -148,8 +148,11 @@ public struct ServingCatalogLoader: Sendable {
     /// The model's vectors quantised as they stream in (the float32 ones are never all held);
     /// nil when there are none.
     private func readSearchVectors(_ c: PGConnection, model: String, index: [String: Int32]) throws -> SearchVectors? {
+        // The rows `StoredVectors.read` streams, counted first so their codes are allocated once.
         let expected = try c.query(
-            "SELECT count(*) AS n FROM embeddings WHERE model = $1", [.text(model)], prepare: true)[0].int("n")
+            """
+            SELECT count(*) AS n FROM embeddings e JOIN items i ON i.id = e.item_id WHERE i.active AND e.model = $1
+            """, [.text(model)], prepare: true)[0].int("n")
         var builder: SearchVectors.Builder?
         try StoredVectors.read(c, model: model) { id, vector, _ in
             guard let item = index[id] else { return }

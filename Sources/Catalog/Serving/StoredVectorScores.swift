@@ -1,3 +1,4 @@
+import Compute
 import Ranking
 
 /// The exact re-rank of a search: the snapshot holds int8 codes only, so the candidates' float32
@@ -22,7 +23,7 @@ public struct StoredVectorScores: Sendable {
         for row in rows {
             let vector = try VectorCodec.decode(try row.bytes("vector"))
             guard vector.count == query.count else { continue }
-            cosines[try row.string("item_id")] = zip(vector, query).reduce(0) { $0 + $1.0 * $1.1 }
+            cosines[try row.string("item_id")] = BLAS.dot(vector[...], query[...])
         }
         return cosines
     }
