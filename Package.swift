@@ -31,16 +31,18 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
 
-        // BLAS calls and the parallel loops: the one place that touches OpenBLAS.
-        .target(name: "Compute", dependencies: ["COpenBLAS"]),
+        // The hand-written SIMD kernels (the network's convolutions, the int8 scan of search by
+        // image), each with AVX2, AVX-512 and portable paths picked at run time.
+        .target(name: "CVectorKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        // BLAS calls, the parallel loops and the kernels' instruction-set choice: the one place that
+        // touches OpenBLAS.
+        .target(name: "Compute", dependencies: ["COpenBLAS", "CVectorKernels"]),
         .target(
             name: "Embedding",
-            dependencies: ["Compute", "CTurboJPEG", "CPNG"],
+            dependencies: ["Compute", "CVectorKernels", "CTurboJPEG", "CPNG"],
             // The numeric kernels are ~100× slower unoptimised; the test suite runs a debug build.
             swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
-        // The int8 scan kernel of search by image (AVX2 picked at run time).
-        .target(name: "CVectorKernels", cSettings: [.unsafeFlags(["-O3"])]),
         // Ranking is pure computation: no I/O.
         .target(name: "Ranking", dependencies: ["Compute", "CVectorKernels"]),
         // Text files compiled into the binary (migrations, page templates, the API document).

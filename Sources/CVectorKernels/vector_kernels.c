@@ -1,6 +1,7 @@
 // Why C: Swift's integer loops are compiled for the baseline x86-64 (SSE2) and widened int8
-// through the stack (3.4 G multiply-adds/s measured); this kernel picks AVX2 at run time.
+// through the stack (3.4 G multiply-adds/s measured); this kernel takes AVX2 unless RECO_ISA=portable.
 #include "vector_kernels.h"
+#include "network_kernels.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -40,7 +41,7 @@ static void scores_portable(const int8_t *codes, const float *scales, const int8
 void reco_int8_scores(const int8_t *codes, const float *scales, const int8_t *query, float query_scale,
                       int64_t rows, int64_t dims, float *out) {
 #if defined(__x86_64__)
-    if (__builtin_cpu_supports("avx2")) {
+    if (reco_isa_default() >= RECO_ISA_AVX2) { // AVX-512 machines take the AVX2 path too
         scores_avx2(codes, scales, query, query_scale, rows, dims, out);
         return;
     }

@@ -45,7 +45,7 @@ import Testing
         // 1: every band is one output row (most rows carried over between bands); 1 << 30: each
         // block runs as one band over the whole image.
         let file = try WeightsFile(contentsOf: Fixtures.modelStore.weightsURL(ModelStore.defaultModel))
-        let net = try EfficientNetLite(file: file, bandBudget: budget)
+        let net = try EfficientNetLite(file: file, isa: .selected(), bandBudget: budget)
         #expect(net.blocks.allSatisfy { budget == 1 ? $0.bandRows == 1 : true })
         #expect(budget < 1 << 30 || net.blocks.allSatisfy { $0.bandRows == $0.outputSize })
         let features = try net.forward(Fixtures.syntheticGradient, workspace: net.makeWorkspace())

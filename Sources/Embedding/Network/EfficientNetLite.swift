@@ -11,7 +11,9 @@ import Foundation
 /// block's output. The expanded tensor (up to 6× the block's channels) thus never leaves the cache.
 public final class EfficientNetLite: Sendable {
     public let spec: ModelSpec
-    let stem: SpatialLayer
+    /// The kernels' instruction-set path; the 1×1 weights are packed for it.
+    public let isa: InstructionSet
+    let stem: StemLayer
     let blocks: [InvertedResidualBlock]
     let head: PointwiseLayer
     let classifierWeights: [Float]  // [classes × head]
@@ -27,19 +29,23 @@ public final class EfficientNetLite: Sendable {
     public var inputSize: Int { spec.inputSize }
     public var featureDimension: Int { spec.headChannels }
 
-    public convenience init(contentsOf url: URL) throws {
-        try self.init(file: WeightsFile(contentsOf: url))
+    /// - isa: the kernels' path; by default `RECO_ISA` or the best this CPU has.
+    public convenience init(contentsOf url: URL, isa: InstructionSet? = nil) throws {
+        try self.init(file: WeightsFile(contentsOf: url), isa: isa ?? InstructionSet.selected())
     }
 
-    init(file: WeightsFile, bandBudget: Int = EfficientNetLite.bandBudgetFloats) throws {
+    init(file: WeightsFile, isa: InstructionSet, bandBudget: Int = EfficientNetLite.bandBudgetFloats) throws {
         let spec = file.spec
-        let folder = BatchNormFolder(file: file, epsilon: spec.batchNormEpsilon)
-        stem = try folder.spatial(
-            conv: "_conv_stem", bn: "_bn0", inChannels: 3, channels: spec.stemChannels,
-            kernel: 3, stride: 2, dense: true)
-        var size = SamePadding(input: spec.inputSize, kernel: 3, stride: 2).output
+        self.isa = isa
+        let folder = BatchNormFolder(file: file, epsilon: spec.batchNormEpsilon, isa: isa)
+        stem = try StemLayer(
+            folder.spatial(
+                conv: "_conv_stem", bn: "_bn0", inChannels: 3, channels: spec.stemChannels,
+                kernel: 3, stride: 2, dense: true),
+            inputSize: spec.inputSize, isa: isa)
+        var size = stem.outputSize
         var maxActivation = max(spec.inputSize * spec.inputSize * 3, size * size * spec.stemChannels)
-        var maxExpandedBand = 0
+        var maxExpandedBand = stem.patchBandFloats  // the stem's patches use the expanded band's buffer
         var maxDepthwiseBand = 0
         var blocks: [InvertedResidualBlock] = []
         var channels = spec.stemChannels
@@ -133,7 +139,7 @@ public final class EfficientNetLite: Sendable {
         input.withUnsafeBufferPointer { src in
             for i in 0..<count { y[i] = (Float(src[i]) - 127) / 128 }
         }
-        var size = convolve(stem, input: y, output: x, size: spec.inputSize)
+        var size = convolve(stem, input: y, output: x, patches: workspace.expanded.baseAddress!)
         for block in blocks {
             size = run(block, input: x, output: y, workspace: workspace)
             swap(&x, &y)
@@ -200,14 +206,9 @@ public final class EfficientNetLite: Sendable {
             } else {
                 rows = UnsafePointer(x + needed.lowerBound * rowFloats)
             }
-            dw.weights.withUnsafeBufferPointer { w in
-                dw.bias.withUnsafeBufferPointer { bias in
-                    Kernels.depthwise(
-                        input: rows, firstRow: needed.lowerBound, height: size, width: size, channels: mid,
-                        output: dwOut, outputRows: oy0..<oy1, weights: w.baseAddress!, bias: bias.baseAddress!,
-                        kernel: dw.kernel, stride: dw.stride)
-                }
-            }
+            NetworkKernels.depthwise(
+                dw, input: rows, firstRow: needed.lowerBound, size: size, outputRows: oy0..<oy1, output: dwOut, isa: isa
+            )
             let out = oy0 * outSize * block.project.outChannels
             // A residual block has stride 1 and equal channels: output pixel i adds input pixel i.
             pointwise(
@@ -218,37 +219,30 @@ public final class EfficientNetLite: Sendable {
         return outSize
     }
 
-    /// The stem, over the whole image; returns the output size.
+    /// The stem, band by band: each band's patches, then one 1×1 convolution over them. Returns the
+    /// output size.
     private func convolve(
-        _ layer: SpatialLayer, input: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, size: Int
+        _ stem: StemLayer, input: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>,
+        patches: UnsafeMutablePointer<Float>
     ) -> Int {
-        layer.weights.withUnsafeBufferPointer { w in
-            layer.bias.withUnsafeBufferPointer { bias in
-                Kernels.dense(
-                    input: input, height: size, width: size, inChannels: layer.inChannels,
-                    output: output, channels: layer.channels, weights: w.baseAddress!, bias: bias.baseAddress!,
-                    kernel: layer.kernel, stride: layer.stride)
-            }
+        let size = stem.outputSize
+        for oy0 in stride(from: 0, to: size, by: stem.bandRows) {
+            let rows = oy0..<min(size, oy0 + stem.bandRows)
+            Kernels.patches(
+                input, size: stem.inputSize, channels: stem.inChannels, kernel: stem.kernel, stride: stem.stride,
+                outputRows: rows, into: patches)
+            pointwise(
+                stem.conv, input: patches, output: output + oy0 * size * stem.conv.outChannels,
+                rows: rows.count * size, .relu6)
         }
-        return SamePadding(input: size, kernel: layer.kernel, stride: layer.stride).output
+        return size
     }
 
-    /// A 1×1 convolution over `rows` pixels: the output starts as bias rows, one
-    /// GEMM accumulates onto them (beta = 1: OpenBLAS's separate zeroing pass measured slower
-    /// than filling the bias), then the activation or residual. (Splitting a whole-image
-    /// GEMM into row blocks just to apply this epilogue in cache measured no faster; the fused
-    /// bands of `run` are what keeps the data in cache.)
+    /// A 1×1 convolution over `rows` pixels, bias and epilogue fused (`NetworkKernels.pointwise`).
     private func pointwise(
         _ layer: PointwiseLayer, input: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>,
-        rows: Int, _ epilogue: Kernels.Epilogue
+        rows: Int, _ epilogue: NetworkKernels.Epilogue
     ) {
-        layer.bias.withUnsafeBufferPointer {
-            Kernels.fillRows(output, rows: rows, with: $0.baseAddress!, channels: layer.outChannels)
-        }
-        layer.weights.withUnsafeBufferPointer { w in
-            BLAS.multiplyAccumulating(
-                input, w.baseAddress!, into: output, m: rows, n: layer.outChannels, k: layer.inChannels)
-        }
-        Kernels.finish(output, count: rows * layer.outChannels, epilogue)
+        NetworkKernels.pointwise(layer, input: input, rows: rows, output: output, epilogue)
     }
 }

@@ -1,15 +1,26 @@
+import Compute
+
 /// Layers with BatchNorm folded in at load: w' = w·γ/√(σ²+ε), b' = β − μ·γ/√(σ²+ε).
 
-/// A 1×1 convolution, run as one SGEMM over all pixels of the batch. weights: [in × out]
-/// (transposed at load: the NoTrans×NoTrans SGEMM measured 5–10 % faster than NoTrans×Trans).
+/// A 1×1 convolution, its weights packed at load for one instruction-set path (`NetworkKernels`).
 struct PointwiseLayer: Sendable {
     let inChannels: Int
     let outChannels: Int
-    let weights: [Float]
-    let bias: [Float]
+    let isa: InstructionSet
+    let packed: [Float]
+    let packedBias: [Float]
+
+    /// weights: [in × out], row-major.
+    init(weights: [Float], bias: [Float], inChannels: Int, outChannels: Int, isa: InstructionSet) {
+        precondition(weights.count == inChannels * outChannels && bias.count == outChannels)
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.isa = isa
+        (packed, packedBias) = NetworkKernels.pack(weights, bias: bias, k: inChannels, n: outChannels, isa: isa)
+    }
 }
 
-/// A k×k convolution: depthwise (`Kernels.depthwise`, taps = 1) or the dense stem (`Kernels.dense`).
+/// A k×k convolution: depthwise (`NetworkKernels.depthwise`, taps = 1) or the dense stem (`StemLayer`).
 /// weights: [k × k × taps × channels].
 struct SpatialLayer: Sendable {
     let inChannels: Int
@@ -19,6 +30,35 @@ struct SpatialLayer: Sendable {
     let dense: Bool
     let weights: [Float]
     let bias: [Float]
+}
+
+/// The stem: a dense k×k convolution from a few channels, run as a 1×1 convolution over patches
+/// (each output pixel's k·k·in inputs in a row: the folded [k, k, in, out] weights are already that
+/// 1×1 convolution's [k·k·in × out] matrix).
+struct StemLayer: Sendable {
+    let inChannels: Int
+    let kernel: Int
+    let stride: Int
+    let inputSize: Int
+    let outputSize: Int
+    let conv: PointwiseLayer
+    /// Output rows per band of patches: about 32 K floats of them, to stay in L2.
+    let bandRows: Int
+
+    init(_ layer: SpatialLayer, inputSize: Int, isa: InstructionSet) {
+        precondition(layer.dense)
+        inChannels = layer.inChannels
+        kernel = layer.kernel
+        stride = layer.stride
+        self.inputSize = inputSize
+        outputSize = SamePadding(input: inputSize, kernel: kernel, stride: stride).output
+        conv = PointwiseLayer(
+            weights: layer.weights, bias: layer.bias, inChannels: kernel * kernel * inChannels,
+            outChannels: layer.channels, isa: isa)
+        bandRows = max(1, min(outputSize, 32 * 1024 / (outputSize * conv.inChannels)))
+    }
+
+    var patchBandFloats: Int { bandRows * outputSize * conv.inChannels }
 }
 
 struct InvertedResidualBlock: Sendable {
@@ -57,6 +97,7 @@ struct InvertedResidualBlock: Sendable {
 struct BatchNormFolder {
     let file: WeightsFile
     let epsilon: Double
+    let isa: InstructionSet
 
     /// Returns (scale, shift) per output channel.
     func batchNorm(_ prefix: String, channels: Int) throws -> (scale: [Double], shift: [Double]) {
@@ -77,7 +118,7 @@ struct BatchNormFolder {
             for i in 0..<inChannels { folded[i * outChannels + o] = Float(Double(w[o * inChannels + i]) * scale[o]) }
         }
         return PointwiseLayer(
-            inChannels: inChannels, outChannels: outChannels, weights: folded, bias: shift.map(Float.init))
+            weights: folded, bias: shift.map(Float.init), inChannels: inChannels, outChannels: outChannels, isa: isa)
     }
 
     /// Torch layout [out, in/groups, k, k] → [k, k, taps, out].

@@ -1,0 +1,47 @@
+#ifndef RECO_NETWORK_KERNELS_H
+#define RECO_NETWORK_KERNELS_H
+#include <stdint.h>
+
+/// The instruction-set paths of the hand-written kernels.
+typedef enum {
+    RECO_ISA_PORTABLE = 0,
+    RECO_ISA_AVX2 = 1,   // AVX2 + FMA
+    RECO_ISA_AVX512 = 2, // AVX-512F
+} reco_isa;
+
+/// Whether this CPU can run `isa` (portable: always).
+int reco_isa_supported(reco_isa isa);
+
+/// The path kernels take by default: RECO_ISA (avx2|avx512|portable) when set, else the best this CPU
+/// supports. Chosen once. A RECO_ISA this CPU cannot run, or one not named above, gives -1.
+int reco_isa_default(void);
+
+/// Epilogues of a 1×1 convolution, applied in registers before the store.
+typedef enum {
+    RECO_EPILOGUE_LINEAR = 0,
+    RECO_EPILOGUE_RELU6 = 1,
+    RECO_EPILOGUE_RESIDUAL = 2, // out += residual (same layout as out)
+} reco_epilogue;
+
+/// Floats of a k×n weight matrix packed for `isa` (columns in zero-padded panels).
+int64_t reco_pointwise_packed_count(reco_isa isa, int64_t k, int64_t n);
+
+/// Packs weights [k × n] (row-major: input channel × output channel) and bias [n] for `isa`.
+/// packed: reco_pointwise_packed_count floats; packed_bias: n rounded up to the panel width.
+void reco_pointwise_pack(reco_isa isa, const float *weights, const float *bias, int64_t k, int64_t n,
+                         float *packed, float *packed_bias);
+
+/// out[m × n] = epilogue(input[m × k] · W + bias), W and bias as packed for the same `isa`.
+/// residual: m × n floats for RECO_EPILOGUE_RESIDUAL, else ignored. out must not alias input.
+void reco_pointwise(reco_isa isa, const float *input, int64_t m, int64_t k, const float *packed,
+                    const float *packed_bias, int64_t n, reco_epilogue epilogue, const float *residual, float *out);
+
+/// Depthwise k×k convolution with TF-SAME padding, bias and ReLU6, for output rows
+/// [out_row0, out_row1) of an h×w×channels image (NHWC). input holds the image's rows from
+/// first_row on (every row those outputs read); out receives [rows × ow × channels].
+/// weights [k × k × channels], bias [channels].
+void reco_depthwise(reco_isa isa, const float *input, int64_t first_row, int64_t h, int64_t w, int64_t channels,
+                    const float *weights, const float *bias, int64_t k, int64_t stride, int64_t out_row0,
+                    int64_t out_row1, float *out);
+
+#endif
