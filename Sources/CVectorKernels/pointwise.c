@@ -78,14 +78,12 @@ __attribute__((target("avx2,fma"))) static inline __m256i mask8(int64_t cols) {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)cols), lane);
 }
 
-__attribute__((target("avx2,fma"))) static void micro_avx2(const float *a, const float *b_panel, int64_t k,
-                                                            const float *bias, reco_epilogue epilogue,
-                                                            const float *residual, float *out, int64_t ldo,
-                                                            int64_t rows, int64_t cols) {
-    enum { MR = 6 };
-    const float *row[MR];
+__attribute__((target("avx2,fma"), always_inline)) static inline void
+micro_avx2(const float *a, const float *b_panel, int64_t k, const float *bias, reco_epilogue epilogue,
+           const float *residual, float *out, int64_t ldo, int64_t rows, int64_t cols, const int MR) {
+    const float *row[12];
     for (int r = 0; r < MR; r++) row[r] = a + (r < rows ? r : rows - 1) * k;
-    __m256 acc[MR][2];
+    __m256 acc[6][2];
     const __m256 bias0 = _mm256_loadu_ps(bias), bias1 = _mm256_loadu_ps(bias + 8);
     for (int r = 0; r < MR; r++) acc[r][0] = bias0, acc[r][1] = bias1;
     for (int64_t q = 0; q < k; q++) {
@@ -121,14 +119,12 @@ __attribute__((target("avx2,fma"))) static void micro_avx2(const float *a, const
     }
 }
 
-__attribute__((target("avx512f"))) static void micro_avx512(const float *a, const float *b_panel, int64_t k,
-                                                             const float *bias, reco_epilogue epilogue,
-                                                             const float *residual, float *out, int64_t ldo,
-                                                             int64_t rows, int64_t cols) {
-    enum { MR = 12 };
-    const float *row[MR];
+__attribute__((target("avx512f"), always_inline)) static inline void
+micro_avx512(const float *a, const float *b_panel, int64_t k, const float *bias, reco_epilogue epilogue,
+             const float *residual, float *out, int64_t ldo, int64_t rows, int64_t cols, const int MR) {
+    const float *row[12];
     for (int r = 0; r < MR; r++) row[r] = a + (r < rows ? r : rows - 1) * k;
-    __m512 acc[MR][2];
+    __m512 acc[12][2];
     const __m512 bias0 = _mm512_loadu_ps(bias), bias1 = _mm512_loadu_ps(bias + 16);
     for (int r = 0; r < MR; r++) acc[r][0] = bias0, acc[r][1] = bias1;
     for (int64_t q = 0; q < k; q++) {
@@ -158,24 +154,38 @@ __attribute__((target("avx512f"))) static void micro_avx512(const float *a, cons
         _mm512_mask_storeu_ps(o + 16, m1, y1);
     }
 }
+
+// Each path in a few row counts: a block of 49 rows (7×7 pixels) runs as 12+12+12+12+4, not 5×12.
+#define MICRO(name, isa_target, kernel, mr)                                                                       \
+    isa_target static void name(const float *a, const float *b, int64_t k, const float *bias, reco_epilogue e,   \
+                                const float *res, float *out, int64_t ldo, int64_t rows, int64_t cols) {         \
+        kernel(a, b, k, bias, e, res, out, ldo, rows, cols, mr);                                                 \
+    }
+MICRO(micro_avx512_12, __attribute__((target("avx512f"))), micro_avx512, 12)
+MICRO(micro_avx512_8, __attribute__((target("avx512f"))), micro_avx512, 8)
+MICRO(micro_avx512_4, __attribute__((target("avx512f"))), micro_avx512, 4)
+MICRO(micro_avx2_6, __attribute__((target("avx2,fma"))), micro_avx2, 6)
+MICRO(micro_avx2_3, __attribute__((target("avx2,fma"))), micro_avx2, 3)
 #endif
 
-static micro_kernel micro_of(reco_isa isa) {
+/// The micro-kernel for a block of `rows` rows (≤ the path's MR): the smallest that covers them.
+static micro_kernel micro_of(reco_isa isa, int64_t rows) {
 #if defined(__x86_64__)
-    if (isa == RECO_ISA_AVX512) return micro_avx512;
-    if (isa == RECO_ISA_AVX2) return micro_avx2;
+    if (isa == RECO_ISA_AVX512) return rows > 8 ? micro_avx512_12 : rows > 4 ? micro_avx512_8 : micro_avx512_4;
+    if (isa == RECO_ISA_AVX2) return rows > 3 ? micro_avx2_6 : micro_avx2_3;
 #endif
+    (void)rows;
     return micro_portable;
 }
 
 void reco_pointwise(reco_isa isa, const float *input, int64_t m, int64_t k, const float *packed,
                     const float *packed_bias, int64_t n, reco_epilogue epilogue, const float *residual, float *out) {
     const shape s = shape_of(isa);
-    const micro_kernel micro = micro_of(isa);
     const int64_t panels = round_up(n, s.nr) / s.nr;
     // Row blocks outermost: a block's MR input rows stay in L1 while every panel passes over them.
     for (int64_t i = 0; i < m; i += s.mr) {
         const int64_t rows = m - i < s.mr ? m - i : s.mr;
+        const micro_kernel micro = micro_of(isa, rows);
         for (int64_t p = 0; p < panels; p++) {
             const int64_t col = p * s.nr;
             const int64_t cols = n - col < s.nr ? n - col : s.nr;

@@ -135,7 +135,7 @@ struct SearchRoute: Sendable {
         let rerank = self.rerank
         do {
             let found = try await pool.runIfActive {
-                let query = try embedder.embed(data).vector
+                let query = try embedder.embed(data, threads: ProcessInfo.processInfo.activeProcessorCount).vector
                 return catalog.search(
                     query, filter: wanted, limit: count, exact: rerank?.exact(query, catalog: catalog))
             }

@@ -1,3 +1,4 @@
+import Compute
 import Foundation
 import Testing
 
@@ -50,6 +51,33 @@ import Testing
         #expect(budget < 1 << 30 || net.blocks.allSatisfy { $0.bandRows == $0.outputSize })
         let features = try net.forward(Fixtures.syntheticGradient, workspace: net.makeWorkspace())
         #expect(maxAbsDiff(features, try Fixtures.floats("synthetic_gradient.features.f32")) <= 1e-4)
+    }
+
+    /// Every kernel path this CPU runs (RECO_ISA=portable is what a machine without AVX2 takes).
+    @Test(arguments: InstructionSet.allCases.filter(\.isSupported))
+    func everyKernelPathMatchesTheGoldenFeatures(isa: InstructionSet) throws {
+        let file = try WeightsFile(contentsOf: Fixtures.modelStore.weightsURL(ModelStore.defaultModel))
+        let net = try EfficientNetLite(file: file, isa: isa)
+        #expect(net.isa == isa)
+        let features = try net.forward(Fixtures.syntheticGradient, workspace: net.makeWorkspace())
+        let golden = try Fixtures.floats("synthetic_gradient.features.f32")
+        #expect(maxAbsDiff(features, golden) <= 1e-4, "\(isa)")
+        // The same with the portable path: the paths differ only in rounding (FMA or not).
+        let portable = try EfficientNetLite(file: file, isa: .portable)
+        let reference = try portable.forward(Fixtures.syntheticGradient, workspace: portable.makeWorkspace())
+        #expect(maxAbsDiff(features, reference) <= 2e-5, "\(isa) against portable")
+    }
+
+    @Test(arguments: [2, 3, 7])
+    func oneImageSplitAcrossThreadsGivesTheSameFeature(parts: Int) throws {
+        let net = Fixtures.network
+        let whole = try net.forward(Fixtures.syntheticGradient, workspace: net.makeWorkspace())
+        let workspaces = (0..<parts).map { _ in net.makeWorkspace() }
+        let split = try net.forward(Fixtures.syntheticGradient, workspaces: workspaces)
+        // Each output is computed by the same operations in the same order, whatever the split.
+        #expect(split == whole)
+        let other = Fixtures.syntheticGradient.map { 255 - $0 }
+        #expect(try net.forward(other, workspaces: workspaces) == net.forward(other, workspace: net.makeWorkspace()))
     }
 
     @Test func wrongInputSizeIsRefused() throws {

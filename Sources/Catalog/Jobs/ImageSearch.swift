@@ -20,7 +20,7 @@ public struct ImageSearch: Sendable {
     }
 
     public func search(_ image: Data, limit: Int) throws -> [Result] {
-        let query = try embedder.embed(image).vector
+        let query = try embedder.embed(image, threads: ProcessInfo.processInfo.activeProcessorCount).vector
         let loaded = try NeighbourBuild(database: database, model: embedder.modelIdentifier).loadVectors()
         guard !loaded.ids.isEmpty else { return [] }
         return VectorSearch.top(query, in: loaded.matrix, k: limit).map {

@@ -32,6 +32,16 @@ public final class Embedder: Sendable {
         try embed(prepared: [prepare(data)], logits: logits)[0]
     }
 
+    /// One image with its network pass split across `threads` (`EfficientNetLite.forward(_:workspaces:)`):
+    /// for interactive callers such as search by image, where one image's latency is what counts.
+    public func embed(_ data: Data, threads: Int) throws -> Embedding {
+        let input = try prepare(data)
+        let workspaces = (0..<max(1, threads)).map { _ in checkOut() }
+        defer { workspaces.forEach(checkIn) }
+        return Embedding(
+            model: modelIdentifier, feature: try network.forward(input, workspaces: workspaces), logits: nil)
+    }
+
     /// Runs the network on already prepared inputs.
     public func embed(prepared inputs: [[UInt8]], logits: Bool = false) throws -> [Embedding] {
         if inputs.isEmpty { return [] }

@@ -128,27 +128,59 @@ public final class EfficientNetLite: Sendable {
 
     /// The pooled head feature of one image.
     public func forward(_ input: [UInt8], workspace: Workspace) throws -> [Float] {
+        try forward(input, workspaces: [workspace])
+    }
+
+    /// The pooled head feature of one image, its work split across one thread per workspace: each
+    /// layer's output rows are divided among them (the fused bands of a block run per part), with a
+    /// join after each layer. For interactive callers, where one image's latency matters; batch jobs
+    /// run one image per worker instead, which has no joins. The result does not depend on the split.
+    public func forward(_ input: [UInt8], workspaces: [Workspace]) throws -> [Float] {
+        precondition(!workspaces.isEmpty, "a forward pass needs a workspace")
         let count = spec.inputSize * spec.inputSize * 3
         guard input.count == count else {
             throw ModelError.invalidInput(
                 "expected \(count) bytes (\(spec.inputSize)×\(spec.inputSize)×3), got \(input.count)")
         }
-        var x = workspace.a.baseAddress!
-        var y = workspace.b.baseAddress!
+        // The activations live in the first workspace; every part reads and writes them there.
+        var x = workspaces[0].a.baseAddress!
+        var y = workspaces[0].b.baseAddress!
         // Normalise (u8 − 127) / 128 into y, then the stem into x.
         input.withUnsafeBufferPointer { src in
             for i in 0..<count { y[i] = (Float(src[i]) - 127) / 128 }
         }
-        var size = convolve(stem, input: y, output: x, patches: workspace.expanded.baseAddress!)
+        let parts = workspaces.count
+        var size = stem.outputSize
+        Self.split(size, parts) { part, rows in
+            convolve(stem, input: y, output: x, rows: rows, patches: workspaces[part].expanded.baseAddress!)
+        }
         for block in blocks {
-            size = run(block, input: x, output: y, workspace: workspace)
+            Self.split(block.outputSize, parts) { part, rows in
+                run(block, input: x, output: y, outputRows: rows, workspace: workspaces[part])
+            }
+            size = block.outputSize
             swap(&x, &y)
         }
         let rows = size * size
-        pointwise(head, input: x, output: y, rows: rows, .relu6)
+        Self.split(rows, parts) { _, part in
+            let offset = part.lowerBound * head.inChannels
+            pointwise(
+                head, input: x + offset, output: y + part.lowerBound * head.outChannels, rows: part.count, .relu6)
+        }
         return [Float](unsafeUninitializedCapacity: head.outChannels) { buffer, initialized in
             Kernels.averagePool(y, rows: rows, channels: head.outChannels, into: buffer.baseAddress!)
             initialized = head.outChannels
+        }
+    }
+
+    /// Runs `body(part, rows)` for `parts` near-equal parts of `0..<count`, each on its own thread
+    /// (inline when there is one part), and returns when all have.
+    private static func split(_ count: Int, _ parts: Int, _ body: (Int, Range<Int>) -> Void) {
+        let range = { (part: Int) in count * part / parts..<count * (part + 1) / parts }
+        if parts == 1 {
+            body(0, 0..<count)
+        } else {
+            Parallel.lanes(parts) { part in body(part, range(part)) }
         }
     }
 
@@ -163,11 +195,11 @@ public final class EfficientNetLite: Sendable {
         }
     }
 
-    /// One inverted-residual block, band by band (see the type's comment). Returns the output size.
+    /// Output rows `outputRows` of one inverted-residual block, band by band (see the type's comment).
     private func run(
         _ block: InvertedResidualBlock, input x: UnsafeMutablePointer<Float>, output y: UnsafeMutablePointer<Float>,
-        workspace: Workspace
-    ) -> Int {
+        outputRows: Range<Int>, workspace: Workspace
+    ) {
         let dw = block.depthwise
         let size = block.inputSize
         let outSize = block.outputSize
@@ -178,9 +210,9 @@ public final class EfficientNetLite: Sendable {
         let expanded = workspace.expanded.baseAddress!
         let dwOut = workspace.depthwise.baseAddress!
         var held = 0..<0  // input rows whose expansion is in `expanded`, from its start
-        var oy0 = 0
-        while oy0 < outSize {
-            let oy1 = min(outSize, oy0 + block.bandRows)
+        var oy0 = outputRows.lowerBound
+        while oy0 < outputRows.upperBound {
+            let oy1 = min(outputRows.upperBound, oy0 + block.bandRows)
             let needed =
                 max(0, oy0 * dw.stride - pad.before)..<min(size, (oy1 - 1) * dw.stride - pad.before + dw.kernel)
             let rows: UnsafePointer<Float>
@@ -216,26 +248,24 @@ public final class EfficientNetLite: Sendable {
                 block.hasResidual ? .residual(UnsafePointer(x + out)) : .linear)
             oy0 = oy1
         }
-        return outSize
     }
 
-    /// The stem, band by band: each band's patches, then one 1×1 convolution over them. Returns the
-    /// output size.
+    /// Output rows `rows` of the stem, band by band: each band's patches, then one 1×1 convolution
+    /// over them.
     private func convolve(
         _ stem: StemLayer, input: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>,
-        patches: UnsafeMutablePointer<Float>
-    ) -> Int {
+        rows: Range<Int>, patches: UnsafeMutablePointer<Float>
+    ) {
         let size = stem.outputSize
-        for oy0 in stride(from: 0, to: size, by: stem.bandRows) {
-            let rows = oy0..<min(size, oy0 + stem.bandRows)
+        for oy0 in stride(from: rows.lowerBound, to: rows.upperBound, by: stem.bandRows) {
+            let band = oy0..<min(rows.upperBound, oy0 + stem.bandRows)
             Kernels.patches(
                 input, size: stem.inputSize, channels: stem.inChannels, kernel: stem.kernel, stride: stem.stride,
-                outputRows: rows, into: patches)
+                outputRows: band, into: patches)
             pointwise(
                 stem.conv, input: patches, output: output + oy0 * size * stem.conv.outChannels,
-                rows: rows.count * size, .relu6)
+                rows: band.count * size, .relu6)
         }
-        return size
     }
 
     /// A 1×1 convolution over `rows` pixels, bias and epilogue fused (`NetworkKernels.pointwise`).

@@ -19,5 +19,7 @@ struct ModelCommand: ParsableCommand {
             "input       \(spec.inputSize)×\(spec.inputSize) RGB, (u8 − 127) / 128, resize \(options.resize.rawValue)")
         Console.out("features    \(spec.headChannels)   classes \(spec.classes)")
         Console.out("blocks      \(spec.blocks.map(\.text).joined(separator: " "))")
+        // The kernels' path: the best this CPU runs, unless RECO_ISA forced another.
+        Console.out("kernels     \(embedder.network.isa)")
     }
 }

@@ -16,9 +16,23 @@ struct InstalledBinaryTests {
 
     /// Runs the installed reco in a folder of its own with nothing pointing at the project; returns
     /// its exit status and output.
-    static func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+    static func run(_ arguments: [String], adding extra: [String: String] = [:]) async throws -> (
+        status: Int32, output: String
+    ) {
         try await ToolProcess.run(
-            try #require(prefix).appendingPathComponent("bin/reco").path, arguments, environment: environment)
+            try #require(prefix).appendingPathComponent("bin/reco").path, arguments,
+            environment: environment.merging(extra) { $1 })
+    }
+
+    @Test func recoIsaForcesTheKernelPathAndAnUnknownOneIsRefused() async throws {
+        let portable = try await Self.run(["model"], adding: ["RECO_ISA": "portable"])
+        #expect(portable.status == 0)
+        #expect(portable.output.contains("kernels     portable"), "\(portable.output)")
+        let chosen = try await Self.run(["model"], adding: ["RECO_ISA": ""])
+        #expect(chosen.status == 0 && chosen.output.contains("kernels     "), "\(chosen.output)")
+        let unknown = try await Self.run(["model"], adding: ["RECO_ISA": "sse9"])
+        #expect(unknown.status != 0)
+        #expect(unknown.output.contains("RECO_ISA=sse9 is not a kernel path"), "\(unknown.output)")
     }
 
     static var environment: [String: String] {
