@@ -105,7 +105,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RankingTests",
-            dependencies: ["Ranking"]
+            dependencies: ["Compute", "Ranking"]
         ),
         .testTarget(
             name: "CatalogTests",

@@ -1,4 +1,5 @@
 import CVectorKernels
+import Compute
 
 /// Vectors as int8 codes, one scale per row: a quarter of the bytes of float32, and a scan over
 /// all of them is bound by that memory traffic. Scores from it are approximate (about 1e-3 off);
@@ -65,21 +66,40 @@ public struct QuantizedVectors: Sendable {
         }
     }
 
-    /// Approximate dot products of `query` with every row, in row order, into `scores`.
-    func scores(_ query: [Float], into scores: inout [Float]) {
+    /// Approximate dot products of `query` with every row, in row order, into `scores`. A large scan
+    /// is split across `threads`: it is one search's latency, and bound by memory traffic that one
+    /// core cannot draw alone (at 100,000 rows, 2 threads measured in docs/BENCHMARKS.md).
+    func scores(
+        _ query: [Float], into scores: inout [Float], threads: Int, rowsPerThread: Int = QuantizedVectors.rowsPerThread
+    ) {
         precondition(query.count == dims && scores.count == count)
         let q = Query(query)
-        scores.withUnsafeMutableBufferPointer { out in scan(q, rows: 0..<count, into: out.baseAddress!) }
+        let parts = max(1, min(threads, count / max(1, rowsPerThread)))
+        scores.withUnsafeMutableBufferPointer { out in
+            nonisolated(unsafe) let out = out.baseAddress!
+            Parallel.forEach(tasks: parts, workers: parts) { part in
+                let rows = count * part / parts..<count * (part + 1) / parts
+                scan(q, rows: rows, into: out + rows.lowerBound)
+            }
+        }
     }
 
-    /// Approximate dot products of the query with the rows `rows` (contiguous), into `out`.
-    func scan(_ q: Query, rows: Range<Int>, into out: UnsafeMutablePointer<Float>) {
+    /// Rows below which a scan stays on one thread (32 MB of codes at 1,280 dimensions).
+    static let rowsPerThread = 25_000
+
+    /// Approximate dot products of the query with the rows `rows` (contiguous), into `out`, on the
+    /// kernel path `isa` (default: `InstructionSet`'s choice).
+    func scan(_ q: Query, rows: Range<Int>, into out: UnsafeMutablePointer<Float>, isa: InstructionSet? = nil) {
         guard !rows.isEmpty else { return }
         codes.withUnsafeBufferPointer { c in
             scales.withUnsafeBufferPointer { s in
-                reco_int8_scores(
-                    c.baseAddress! + rows.lowerBound * dims, s.baseAddress! + rows.lowerBound, q.codes, q.scale,
-                    Int64(rows.count), Int64(dims), out)
+                let (codes, scales) = (c.baseAddress! + rows.lowerBound * dims, s.baseAddress! + rows.lowerBound)
+                if let isa {
+                    reco_int8_scores_isa(
+                        isa.kernelValue, codes, scales, q.codes, q.scale, Int64(rows.count), Int64(dims), out)
+                } else {
+                    reco_int8_scores(codes, scales, q.codes, q.scale, Int64(rows.count), Int64(dims), out)
+                }
             }
         }
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What search by image keeps in a snapshot: the active items' vectors as int8 codes only (row →
 /// item) and, for large catalogs, an inverted file over them. Their scores are approximate; a
 /// search re-ranks its candidates exactly from the float32 vectors stored in PostgreSQL, read by
@@ -59,7 +61,7 @@ public struct SearchVectors: Sendable {
             let admits = { (row: Int32) in accept(items[Int(row)]) }
             if let index { return index.top(query, in: vectors, k: count, accept: admits) }
             var scores = [Float](repeating: 0, count: self.count)
-            vectors.scores(query, into: &scores)
+            vectors.scores(query, into: &scores, threads: ProcessInfo.processInfo.activeProcessorCount)
             var heap = TopK(k: count)
             for (r, s) in scores.enumerated() where s >= heap.threshold && admits(Int32(r)) { heap.insert(s, Int32(r)) }
             return heap.neighbours

@@ -1,3 +1,4 @@
+import Compute
 import Testing
 
 @testable import Ranking
@@ -231,9 +232,22 @@ import Testing
             let quantized = QuantizedVectors(rows)
             let query = Array(rows.row(7))
             var approximate = [Float](repeating: 0, count: rows.count)
-            quantized.scores(query, into: &approximate)
+            quantized.scores(query, into: &approximate, threads: 1)
             let worst = (0..<rows.count).map { i in abs(approximate[i] - zip(rows.row(i), query).map(*).reduce(0, +)) }
             #expect(worst.max()! < 0.01, "int8 score error \(worst.max()!) at \(dims) dims")
+            // Split across threads, the scan gives the same scores in the same places.
+            var split = [Float](repeating: -9, count: rows.count)
+            quantized.scores(query, into: &split, threads: 3, rowsPerThread: 50)
+            #expect(split == approximate)
+            // Every kernel path this CPU runs sums the same integers: the same scores.
+            let q = QuantizedVectors.Query(query)
+            for isa in InstructionSet.allCases where isa.isSupported {
+                var path = [Float](repeating: -9, count: rows.count)
+                path.withUnsafeMutableBufferPointer {
+                    quantized.scan(q, rows: 0..<rows.count, into: $0.baseAddress!, isa: isa)
+                }
+                #expect(path == approximate, "\(isa)")
+            }
         }
     }
 }
@@ -261,7 +275,7 @@ import Testing
             let query = Array(m.row(q * 97))
             let exact = VectorSearch.top(query, in: m, k: 10)
             var scan = [Float](repeating: 0, count: m.count)
-            codes.scores(query, into: &scan)
+            codes.scores(query, into: &scan, threads: 1)
             let int8Best = scan.indices.sorted { scan[$0] != scan[$1] ? scan[$0] > scan[$1] : $0 < $1 }.prefix(10)
             #expect(everything.top(query, in: codes, k: 10).map { Int($0.index) } == Array(int8Best))
             found += Set(few.top(query, in: codes, k: 10).map(\.index)).intersection(exact.map(\.index)).count
