@@ -25,7 +25,10 @@ import Testing
         let input = try embedder.prepare(Fixtures.data(file))
         // Our resampler reproduces Pillow's antialiased bilinear resize to the bit.
         #expect(sha256Hex(input) == inputSHA256)
+        // Split across threads (search by image), the resize and the network give the same bytes.
+        #expect(sha256Hex(try embedder.prepare(Fixtures.data(file), threads: 3)) == inputSHA256)
         let embedding = try embedder.embed(Fixtures.data(file), logits: true)
+        #expect(try embedder.embed(Fixtures.data(file), threads: 2).vector == embedding.vector)
         let features = try Fixtures.floats("\(golden).features.f32")
         let logits = try Fixtures.floats("\(golden).logits.f32")
         let c = cosine(embedding.feature, features)

@@ -24,8 +24,8 @@ public final class Embedder: Sendable {
     }
 
     /// Decodes and resizes one image into network input (inputSize² × 3 bytes).
-    public func prepare(_ data: Data) throws(ImageError) -> [UInt8] {
-        preprocessor(try ImageDecoder.decode(data, options: decodeOptions))
+    public func prepare(_ data: Data, threads: Int = 1) throws(ImageError) -> [UInt8] {
+        preprocessor(try ImageDecoder.decode(data, options: decodeOptions), threads: threads)
     }
 
     public func embed(_ data: Data, logits: Bool = false) throws -> Embedding {
@@ -35,7 +35,7 @@ public final class Embedder: Sendable {
     /// One image with its network pass split across `threads` (`EfficientNetLite.forward(_:workspaces:)`):
     /// for interactive callers such as search by image, where one image's latency is what counts.
     public func embed(_ data: Data, threads: Int) throws -> Embedding {
-        let input = try prepare(data)
+        let input = try prepare(data, threads: threads)
         let workspaces = (0..<max(1, threads)).map { _ in checkOut() }
         defer { workspaces.forEach(checkIn) }
         return Embedding(

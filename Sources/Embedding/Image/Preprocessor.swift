@@ -32,22 +32,25 @@ public struct Preprocessor: Sendable, Equatable {
         }
     }
 
-    public func callAsFunction(_ image: RGBImage) -> [UInt8] {
+    /// - threads: how many threads the resize's passes are split across (one image's latency).
+    public func callAsFunction(_ image: RGBImage, threads: Int = 1) -> [UInt8] {
         let w = image.width
         let h = image.height
         switch mode {
         case .squash:
             return Resampler.resize(
-                image, region: .init(x: 0, y: 0, width: w, height: h), outWidth: size, outHeight: size)
+                image, region: .init(x: 0, y: 0, width: w, height: h), outWidth: size, outHeight: size, threads: threads
+            )
         case .crop:
             let side = max(1, (7 * min(w, h)) / 8)
             let region = Resampler.Region(x: (w - side) / 2, y: (h - side) / 2, width: side, height: side)
-            return Resampler.resize(image, region: region, outWidth: size, outHeight: size)
+            return Resampler.resize(image, region: region, outWidth: size, outHeight: size, threads: threads)
         case .pad:
             let scaledW = w >= h ? size : max(1, (w * size + h / 2) / h)
             let scaledH = h >= w ? size : max(1, (h * size + w / 2) / w)
             let resized = Resampler.resize(
-                image, region: .init(x: 0, y: 0, width: w, height: h), outWidth: scaledW, outHeight: scaledH)
+                image, region: .init(x: 0, y: 0, width: w, height: h), outWidth: scaledW, outHeight: scaledH,
+                threads: threads)
             var out = [UInt8](repeating: 255, count: size * size * 3)
             let x0 = (size - scaledW) / 2
             let y0 = (size - scaledH) / 2

@@ -1,3 +1,5 @@
+import Compute
+
 /// Antialiased bilinear (triangle-filter) resampling, the algorithm of Pillow's
 /// `Image.resize(size, BILINEAR)`: when shrinking, the triangle's support widens by the scale
 /// factor, so every source pixel contributes (no aliasing); coefficients are 22-bit fixed point;
@@ -57,8 +59,9 @@ enum Resampler {
         return UInt8(truncatingIfNeeded: v >> precisionBits)
     }
 
-    /// Resizes `region` of `image` to `outWidth`×`outHeight` RGB bytes.
-    static func resize(_ image: RGBImage, region: Region, outWidth: Int, outHeight: Int) -> [UInt8] {
+    /// Resizes `region` of `image` to `outWidth`×`outHeight` RGB bytes; each pass's rows are split
+    /// across `threads` (every output byte is computed the same way, whatever the split).
+    static func resize(_ image: RGBImage, region: Region, outWidth: Int, outHeight: Int, threads: Int = 1) -> [UInt8] {
         let horizontal = Coefficients(inSize: region.width, outSize: outWidth)
         let vertical = Coefficients(inSize: region.height, outSize: outHeight)
         // Only source rows some output row uses are resized horizontally.
@@ -69,7 +72,8 @@ enum Resampler {
         image.pixels.withUnsafeBufferPointer { src in
             temp.withUnsafeMutableBufferPointer { dst in
                 horizontal.weights.withUnsafeBufferPointer { kk in
-                    for row in firstRow..<lastRow {
+                    nonisolated(unsafe) let (src, dst, kk) = (src, dst, kk)
+                    split(firstRow..<lastRow, threads) { row in
                         let srcRow = ((region.y + row) * image.width + region.x) * 3
                         let dstRow = (row - firstRow) * outWidth * 3
                         for xx in 0..<outWidth {
@@ -98,7 +102,8 @@ enum Resampler {
         temp.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 vertical.weights.withUnsafeBufferPointer { kk in
-                    for yy in 0..<outHeight {
+                    nonisolated(unsafe) let (src, dst, kk) = (src, dst, kk)
+                    split(0..<outHeight, threads) { yy in
                         let y0 = vertical.first[yy] - firstRow
                         let k = yy * vertical.size
                         let n = vertical.count[yy]
@@ -112,5 +117,16 @@ enum Resampler {
             }
         }
         return out
+    }
+
+    /// Runs `body` for every index of `range`, the range cut into `threads` parts run at once.
+    private static func split(_ range: Range<Int>, _ threads: Int, _ body: (Int) -> Void) {
+        let parts = max(1, min(threads, range.count))
+        if parts == 1 { return range.forEach(body) }
+        Parallel.lanes(parts) { part in
+            let lower = range.lowerBound + range.count * part / parts
+            let upper = range.lowerBound + range.count * (part + 1) / parts
+            (lower..<upper).forEach(body)
+        }
     }
 }
