@@ -47,29 +47,6 @@ static void scores_avx512(const int8_t *codes, const float *scales, const int8_t
     }
 }
 
-// VNNI: vpdpbusd multiplies unsigned by signed bytes, 64 per instruction. The query is shifted to
-// unsigned (q + 128) and the shift taken back per row: Σ c·q = Σ c·(q + 128) − 128·Σ c, with Σ c
-// from a second vpdpbusd against ones. Sums stay within int32 below 16,000 dimensions.
-__attribute__((target("avx512f,avx512bw,avx512vnni")))
-static void scores_vnni(const int8_t *codes, const float *scales, const int8_t *query, float query_scale,
-                        int64_t rows, int64_t dims, float *out) {
-    const int64_t wide = dims & ~(int64_t)63;
-    uint8_t shifted[wide > 0 ? wide : 1];
-    for (int64_t j = 0; j < wide; j++) shifted[j] = (uint8_t)(query[j] + 128);
-    const __m512i ones = _mm512_set1_epi8(1);
-    for (int64_t i = 0; i < rows; i++) {
-        const int8_t *row = codes + i * dims;
-        __m512i acc = _mm512_setzero_si512(), sum = _mm512_setzero_si512();
-        for (int64_t j = 0; j < wide; j += 64) {
-            const __m512i c = _mm512_loadu_si512(row + j);
-            acc = _mm512_dpbusd_epi32(acc, _mm512_loadu_si512(shifted + j), c);
-            sum = _mm512_dpbusd_epi32(sum, ones, c);
-        }
-        int32_t total = _mm512_reduce_add_epi32(acc) - 128 * _mm512_reduce_add_epi32(sum);
-        for (int64_t j = wide; j < dims; j++) total += (int32_t)row[j] * (int32_t)query[j];
-        out[i] = (float)total * scales[i] * query_scale;
-    }
-}
 #endif
 
 static void scores_portable(const int8_t *codes, const float *scales, const int8_t *query, float query_scale,
@@ -85,11 +62,6 @@ static void scores_portable(const int8_t *codes, const float *scales, const int8
 void reco_int8_scores_isa(reco_isa isa, const int8_t *codes, const float *scales, const int8_t *query,
                           float query_scale, int64_t rows, int64_t dims, float *out) {
 #if defined(__x86_64__)
-    if (isa == RECO_ISA_AVX512 && dims < 16000 && __builtin_cpu_supports("avx512vnni") &&
-        __builtin_cpu_supports("avx512bw")) {
-        scores_vnni(codes, scales, query, query_scale, rows, dims, out);
-        return;
-    }
     if (isa == RECO_ISA_AVX512 && __builtin_cpu_supports("avx512bw")) {
         scores_avx512(codes, scales, query, query_scale, rows, dims, out);
         return;
