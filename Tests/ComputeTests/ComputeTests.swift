@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 import Testing
 
@@ -34,5 +35,32 @@ import Testing
         let seen = Mutex(Set<Int>())
         Parallel.lanes(3) { lane in _ = seen.withLock { $0.insert(lane) } }
         #expect(seen.withLock { $0 } == [0, 1, 2])
+    }
+}
+
+@Suite struct ForkJoinTests {
+    @Test(arguments: [1, 2, 3, 9]) func everyPartRunsOnceAndTheCallReturnsAfterAll(parts: Int) {
+        let pool = ForkJoin(helpers: 2)
+        for _ in 0..<200 {  // many jobs in a row: helpers spinning, and sleeping in between some
+            let counts = Mutex([Int](repeating: 0, count: parts))
+            pool.run(parts) { part in counts.withLock { $0[part] += 1 } }
+            #expect(counts.withLock { $0 } == [Int](repeating: 1, count: parts))
+        }
+        Thread.sleep(forTimeInterval: 0.001)  // past the helpers' spin: they wake from sleep
+        let counts = Mutex([Int](repeating: 0, count: parts))
+        pool.run(parts) { part in counts.withLock { $0[part] += 1 } }
+        #expect(counts.withLock { $0 } == [Int](repeating: 1, count: parts))
+    }
+
+    @Test func callersAtOnceAndNestedCallsAllFinish() {
+        // One job at a time: the others, and a job started from inside a part, run their parts inline.
+        let pool = ForkJoin(helpers: 1)
+        let total = Atomic(0)
+        Parallel.forEach(tasks: 64, workers: 4) { _ in
+            pool.run(3) { _ in
+                pool.run(2) { _ in total.wrappingAdd(1, ordering: .relaxed) }
+            }
+        }
+        #expect(total.load(ordering: .relaxed) == 64 * 3 * 2)
     }
 }

@@ -122,8 +122,7 @@ enum Resampler {
     /// Runs `body` for every index of `range`, the range cut into `threads` parts run at once.
     private static func split(_ range: Range<Int>, _ threads: Int, _ body: (Int) -> Void) {
         let parts = max(1, min(threads, range.count))
-        if parts == 1 { return range.forEach(body) }
-        Parallel.lanes(parts) { part in
+        ForkJoin.shared.run(parts) { part in
             let lower = range.lowerBound + range.count * part / parts
             let upper = range.lowerBound + range.count * (part + 1) / parts
             (lower..<upper).forEach(body)

@@ -173,15 +173,10 @@ public final class EfficientNetLite: Sendable {
         }
     }
 
-    /// Runs `body(part, rows)` for `parts` near-equal parts of `0..<count`, each on its own thread
-    /// (inline when there is one part), and returns when all have.
+    /// Runs `body(part, rows)` for `parts` near-equal parts of `0..<count` at once (`ForkJoin`), and
+    /// returns when all have.
     private static func split(_ count: Int, _ parts: Int, _ body: (Int, Range<Int>) -> Void) {
-        let range = { (part: Int) in count * part / parts..<count * (part + 1) / parts }
-        if parts == 1 {
-            body(0, 0..<count)
-        } else {
-            Parallel.lanes(parts) { part in body(part, range(part)) }
-        }
+        ForkJoin.shared.run(parts) { part in body(part, count * part / parts..<count * (part + 1) / parts) }
     }
 
     /// The 1000 ImageNet logits of one pooled feature vector.
