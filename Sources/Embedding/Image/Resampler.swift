@@ -72,7 +72,7 @@ enum Resampler {
         image.pixels.withUnsafeBufferPointer { src in
             temp.withUnsafeMutableBufferPointer { dst in
                 horizontal.weights.withUnsafeBufferPointer { kk in
-                    nonisolated(unsafe) let (src, dst, kk) = (src, dst, kk)
+                    nonisolated(unsafe) let (src, dst, kk) = (src.baseAddress!, dst.baseAddress!, kk.baseAddress!)
                     split(firstRow..<lastRow, threads) { row in
                         let srcRow = ((region.y + row) * image.width + region.x) * 3
                         let dstRow = (row - firstRow) * outWidth * 3
@@ -102,15 +102,21 @@ enum Resampler {
         temp.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
                 vertical.weights.withUnsafeBufferPointer { kk in
-                    nonisolated(unsafe) let (src, dst, kk) = (src, dst, kk)
+                    nonisolated(unsafe) let (src, dst, kk) = (src.baseAddress!, dst.baseAddress!, kk.baseAddress!)
                     split(0..<outHeight, threads) { yy in
                         let y0 = vertical.first[yy] - firstRow
                         let k = yy * vertical.size
-                        let n = vertical.count[yy]
-                        for i in 0..<rowBytes {
-                            var acc = rounding
-                            for y in 0..<n { acc &+= Int32(src[(y0 + y) * rowBytes + i]) &* kk[k + y] }
-                            dst[yy * rowBytes + i] = clip8(acc)
+                        // Tap by tap over a whole row of sums: the inner loop runs over contiguous
+                        // bytes and vectorises (same sums, in the same order, as byte by byte).
+                        withUnsafeTemporaryAllocation(of: Int32.self, capacity: rowBytes) { acc in
+                            acc.initialize(repeating: rounding)
+                            for y in 0..<vertical.count[yy] {
+                                let w = kk[k + y]
+                                let row = src + (y0 + y) * rowBytes
+                                for i in 0..<rowBytes { acc[i] &+= Int32(row[i]) &* w }
+                            }
+                            let line = dst + yy * rowBytes
+                            for i in 0..<rowBytes { line[i] = clip8(acc[i]) }
                         }
                     }
                 }
