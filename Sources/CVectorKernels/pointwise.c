@@ -17,7 +17,7 @@ typedef struct {
 
 static shape shape_of(reco_isa isa) {
     switch (isa) {
-    case RECO_ISA_AVX512: return (shape){12, 32};
+    case RECO_ISA_AVX512: return (shape){14, 32};
     case RECO_ISA_AVX2: return (shape){6, 16};
     default: return (shape){4, 8};
     }
@@ -88,7 +88,7 @@ __attribute__((target("avx2,fma"))) static inline __m256i mask8(int64_t cols) {
 __attribute__((target("avx2,fma"), always_inline)) static inline void
 micro_avx2(const float *a, const float *b_panel, int64_t k, const float *bias, reco_epilogue epilogue,
            const float *residual, float *out, int64_t ldo, int64_t rows, int64_t cols, const int MR) {
-    const float *row[12];
+    const float *row[14];
     for (int r = 0; r < MR; r++) row[r] = a + (r < rows ? r : rows - 1) * k;
     __m256 acc[6][2];
     const __m256 bias0 = _mm256_loadu_ps(bias), bias1 = _mm256_loadu_ps(bias + 8);
@@ -129,9 +129,9 @@ micro_avx2(const float *a, const float *b_panel, int64_t k, const float *bias, r
 __attribute__((target("avx512f"), always_inline)) static inline void
 micro_avx512(const float *a, const float *b_panel, int64_t k, const float *bias, reco_epilogue epilogue,
              const float *residual, float *out, int64_t ldo, int64_t rows, int64_t cols, const int MR) {
-    const float *row[12];
+    const float *row[14];
     for (int r = 0; r < MR; r++) row[r] = a + (r < rows ? r : rows - 1) * k;
-    __m512 acc[12][2];
+    __m512 acc[14][2];
     const __m512 bias0 = _mm512_loadu_ps(bias), bias1 = _mm512_loadu_ps(bias + 16);
     for (int r = 0; r < MR; r++) acc[r][0] = bias0, acc[r][1] = bias1;
     for (int64_t q = 0; q < k; q++) {
@@ -166,9 +166,9 @@ micro_avx512(const float *a, const float *b_panel, int64_t k, const float *bias,
 __attribute__((target("avx512f"), always_inline)) static inline void
 micro_avx512_half(const float *a, const float *b_panel, int64_t k, const float *bias, reco_epilogue epilogue,
                   const float *residual, float *out, int64_t ldo, int64_t rows, int64_t cols, const int MR) {
-    const float *row[12];
+    const float *row[14];
     for (int r = 0; r < MR; r++) row[r] = a + (r < rows ? r : rows - 1) * k;
-    __m512 acc[12];
+    __m512 acc[14];
     const __m512 bias0 = _mm512_loadu_ps(bias);
     for (int r = 0; r < MR; r++) acc[r] = bias0;
     for (int64_t q = 0; q < k; q++) {
@@ -209,18 +209,18 @@ micro_avx2_half(const float *a, const float *b_panel, int64_t k, const float *bi
     }
 }
 
-// Each path in a few row counts: a block of 49 rows (7×7 pixels) runs as 12+12+12+12+4, not 5×12.
+// Each path in a few row counts: a block of 49 rows (7×7 pixels) runs as 14+14+14+8, not 4×14.
 #define MICRO(name, isa_target, kernel, mr)                                                                       \
     isa_target static void name(const float *a, const float *b, int64_t k, const float *bias, reco_epilogue e,   \
                                 const float *res, float *out, int64_t ldo, int64_t rows, int64_t cols) {         \
         kernel(a, b, k, bias, e, res, out, ldo, rows, cols, mr);                                                 \
     }
-MICRO(micro_avx512_12, __attribute__((target("avx512f"))), micro_avx512, 12)
+MICRO(micro_avx512_14, __attribute__((target("avx512f"))), micro_avx512, 14)
 MICRO(micro_avx512_8, __attribute__((target("avx512f"))), micro_avx512, 8)
 MICRO(micro_avx512_4, __attribute__((target("avx512f"))), micro_avx512, 4)
 MICRO(micro_avx2_6, __attribute__((target("avx2,fma"))), micro_avx2, 6)
 MICRO(micro_avx2_3, __attribute__((target("avx2,fma"))), micro_avx2, 3)
-MICRO(micro_avx512_half_12, __attribute__((target("avx512f"))), micro_avx512_half, 12)
+MICRO(micro_avx512_half_14, __attribute__((target("avx512f"))), micro_avx512_half, 14)
 MICRO(micro_avx512_half_4, __attribute__((target("avx512f"))), micro_avx512_half, 4)
 MICRO(micro_avx2_half_6, __attribute__((target("avx2,fma"))), micro_avx2_half, 6)
 MICRO(micro_avx2_half_3, __attribute__((target("avx2,fma"))), micro_avx2_half, 3)
@@ -230,8 +230,8 @@ MICRO(micro_avx2_half_3, __attribute__((target("avx2,fma"))), micro_avx2_half, 3
 /// the smallest that covers them.
 static micro_kernel micro_of(reco_isa isa, int64_t rows, int half) {
 #if defined(__x86_64__)
-    if (isa == RECO_ISA_AVX512 && half) return rows > 4 ? micro_avx512_half_12 : micro_avx512_half_4;
-    if (isa == RECO_ISA_AVX512) return rows > 8 ? micro_avx512_12 : rows > 4 ? micro_avx512_8 : micro_avx512_4;
+    if (isa == RECO_ISA_AVX512 && half) return rows > 4 ? micro_avx512_half_14 : micro_avx512_half_4;
+    if (isa == RECO_ISA_AVX512) return rows > 8 ? micro_avx512_14 : rows > 4 ? micro_avx512_8 : micro_avx512_4;
     if (isa == RECO_ISA_AVX2 && half) return rows > 3 ? micro_avx2_half_6 : micro_avx2_half_3;
     if (isa == RECO_ISA_AVX2) return rows > 3 ? micro_avx2_6 : micro_avx2_3;
 #endif
