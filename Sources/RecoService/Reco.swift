@@ -6,7 +6,7 @@ struct Reco: AsyncParsableCommand {
         commandName: "reco",
         abstract: "Product recommendations from image embeddings and co-views.",
         subcommands: [
-            EmbedCommand.self, ClassifyCommand.self, ModelCommand.self,
+            EmbedCommand.self, ClassifyCommand.self, ModelCommand.self, CalibrateCommand.self,
             MigrateCommand.self, ImportCommand.self, BackfillCommand.self, NightlyCommand.self, StatusCommand.self,
             FailuresCommand.self,
             NeighboursCommand.self, CoViewsCommand.self, EventsCommand.self, SearchCommand.self, ServeCommand.self,

@@ -44,4 +44,27 @@ void reco_depthwise(reco_isa isa, const float *input, int64_t first_row, int64_t
                     const float *weights, const float *bias, int64_t k, int64_t stride, int64_t out_row0,
                     int64_t out_row1, float *out);
 
+/// int8 1×1 convolutions: weights int8 per output channel (symmetric), inputs quantised per tensor
+/// to uint8 (x ≈ scale · (q − zero)), int32 sums, float out.
+
+/// Bytes of a k×n weight matrix packed as int8 for `isa`; the column count it is padded to.
+int64_t reco_qpointwise_packed_bytes(reco_isa isa, int64_t k, int64_t n);
+int64_t reco_qpointwise_padded_columns(reco_isa isa, int64_t n);
+
+/// Quantises weights [k × n] per output channel and packs them for `isa`. scales, column_sums:
+/// reco_qpointwise_padded_columns floats / ints (the scale of each column's codes; each column's
+/// sum of codes, for the input's zero point).
+void reco_qpointwise_pack(reco_isa isa, const float *weights, int64_t k, int64_t n, int8_t *packed, float *scales,
+                          int32_t *column_sums);
+
+/// out[m × n] = epilogue(input[m × k] · W + bias), with input quantised on the fly to
+/// uint8 with (input_scale, input_zero) (values outside the range saturate), W as packed by
+/// reco_qpointwise_pack for the same `isa`, bias padded to reco_qpointwise_padded_columns.
+void reco_qpointwise(reco_isa isa, const float *input, int64_t m, int64_t k, float input_scale, int32_t input_zero,
+                     const int8_t *packed, const float *scales, const int32_t *column_sums, const float *bias,
+                     int64_t n, reco_epilogue epilogue, const float *residual, float *out);
+
+/// The name of the int8 kernel `isa` runs: "avx512-vnni", "avx2" or "portable".
+const char *reco_qpointwise_kernel(reco_isa isa);
+
 #endif

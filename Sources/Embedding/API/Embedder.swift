@@ -20,7 +20,10 @@ public final class Embedder: Sendable {
         self.preprocessor = Preprocessor(size: network.inputSize, mode: resize)
         self.decodeOptions = DecodeOptions(
             maxPixels: maxPixels, minimumSize: dctScaling ? preprocessor.minimumDecodeSize : nil)
-        self.modelIdentifier = "\(network.spec.name)/\(network.spec.weightsId)/\(resize.rawValue)\(network.inputSize)"
+        // The precision is part of the identity: int8 and fp32 vectors are never compared.
+        let precision = network.precision == .fp32 ? "" : "/\(network.precision.rawValue)"
+        self.modelIdentifier =
+            "\(network.spec.name)/\(network.spec.weightsId)/\(resize.rawValue)\(network.inputSize)\(precision)"
     }
 
     /// Decodes and resizes one image into network input (inputSize² × 3 bytes).

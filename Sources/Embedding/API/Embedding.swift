@@ -37,7 +37,7 @@ extension ModelError: CodedError {
     public var code: String {
         switch self {
         case .missingFile: "model_missing"
-        case .invalidFile, .invalidSpec: "model_invalid"
+        case .invalidFile, .invalidSpec, .invalidCalibration: "model_invalid"
         case .invalidInput: "invalid_input"
         }
     }

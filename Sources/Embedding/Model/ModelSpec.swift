@@ -75,6 +75,7 @@ public enum ModelError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidFile(String)
     case invalidSpec(String)
     case invalidInput(String)
+    case invalidCalibration(String)
 
     public var description: String {
         switch self {
@@ -82,6 +83,7 @@ public enum ModelError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidFile(let reason): "invalid model weights file: \(reason)"
         case .invalidSpec(let reason): "invalid model description: \(reason)"
         case .invalidInput(let reason): "invalid network input: \(reason)"
+        case .invalidCalibration(let reason): "int8 calibration does not fit this model: \(reason)"
         }
     }
 }

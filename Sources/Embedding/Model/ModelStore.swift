@@ -18,10 +18,14 @@ public struct ModelStore: Sendable {
 
     public func weightsURL(_ name: String) -> URL { directory.appendingPathComponent("\(name).weights") }
 
-    public func load(_ name: String = defaultModel) throws -> EfficientNetLite {
+    /// The int8 variant's activation ranges (`reco calibrate` writes it; committed with the spec).
+    public func calibrationURL(_ name: String) -> URL { directory.appendingPathComponent("\(name).int8.json") }
+
+    public func load(_ name: String = defaultModel, precision: Precision = .fp32) throws -> EfficientNetLite {
         guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
             throw ModelError.invalidSpec("model name \(name) may hold letters, digits and '-' only")
         }
-        return try EfficientNetLite(contentsOf: weightsURL(name))
+        let calibration = precision == .int8 ? try Int8Calibration.read(calibrationURL(name)) : nil
+        return try EfficientNetLite(contentsOf: weightsURL(name), precision: precision, calibration: calibration)
     }
 }

@@ -13,6 +13,7 @@ public final class EfficientNetLite: Sendable {
     public let spec: ModelSpec
     /// The kernels' instruction-set path; the 1×1 weights are packed for it.
     public let isa: InstructionSet
+    public let precision: Precision
     let stem: StemLayer
     let blocks: [InvertedResidualBlock]
     let head: PointwiseLayer
@@ -27,16 +28,39 @@ public final class EfficientNetLite: Sendable {
     static let bandBudgetFloats = 128 * 1024
 
     public var inputSize: Int { spec.inputSize }
+    /// The int8 kernel the 1×1 convolutions run on this path ("avx512-vnni", "avx2", "portable").
+    public var int8Kernel: String { NetworkKernels.int8Kernel(isa) }
     public var featureDimension: Int { spec.headChannels }
 
     /// - isa: the kernels' path; by default `RECO_ISA` or the best this CPU has.
-    public convenience init(contentsOf url: URL, isa: InstructionSet? = nil) throws {
-        try self.init(file: WeightsFile(contentsOf: url), isa: isa ?? InstructionSet.selected())
+    /// - calibration: for `.int8`, the activation ranges (checked against these weights).
+    public convenience init(
+        contentsOf url: URL, isa: InstructionSet? = nil, precision: Precision = .fp32,
+        calibration: Int8Calibration? = nil
+    ) throws {
+        try self.init(
+            file: WeightsFile(contentsOf: url), isa: isa ?? InstructionSet.selected(), precision: precision,
+            calibration: calibration)
     }
 
-    init(file: WeightsFile, isa: InstructionSet, bandBudget: Int = EfficientNetLite.bandBudgetFloats) throws {
+    init(
+        file: WeightsFile, isa: InstructionSet, precision: Precision = .fp32, calibration: Int8Calibration? = nil,
+        bandBudget: Int = EfficientNetLite.bandBudgetFloats
+    ) throws {
         let spec = file.spec
         self.isa = isa
+        self.precision = precision
+        let blockCount = spec.blocks.reduce(0) { $0 + $1.repeats }
+        // int8: each 1×1 convolution's input range. Projections read ReLU6 outputs; expansions and
+        // the head read the previous block's output, whose range the calibration measured.
+        var ranges: [QuantizedInput]? = nil
+        if precision == .int8 {
+            guard let calibration else {
+                throw ModelError.invalidCalibration("an int8 network needs its calibration file")
+            }
+            try calibration.check(against: spec, blocks: blockCount)
+            ranges = calibration.blockOutputs.map { QuantizedInput(low: $0[0], high: $0[1]) }
+        }
         let folder = BatchNormFolder(file: file, epsilon: spec.batchNormEpsilon, isa: isa)
         stem = try StemLayer(
             folder.spatial(
@@ -65,13 +89,14 @@ public final class EfficientNetLite: Sendable {
                     stage.expansion == 1
                     ? nil
                     : try folder.pointwise(
-                        conv: "_blocks.\(n)._expand_conv", bn: "_blocks.\(n)._bn0", inChannels: input, outChannels: mid)
+                        conv: "_blocks.\(n)._expand_conv", bn: "_blocks.\(n)._bn0", inChannels: input, outChannels: mid,
+                        int8: n > 0 ? ranges?[n - 1] : nil)
                 let depthwise = try folder.spatial(
                     conv: "_blocks.\(n)._depthwise_conv", bn: "_blocks.\(n)._bn1",
                     inChannels: mid, channels: mid, kernel: stage.kernel, stride: stride, dense: false)
                 let project = try folder.pointwise(
                     conv: "_blocks.\(n)._project_conv", bn: "_blocks.\(n)._bn2",
-                    inChannels: mid, outChannels: stage.outputChannels)
+                    inChannels: mid, outChannels: stage.outputChannels, int8: ranges == nil ? nil : .relu6)
                 let block = InvertedResidualBlock(
                     expand: expand, depthwise: depthwise, project: project, inputSize: size,
                     bandBudget: bandBudget)
@@ -84,7 +109,8 @@ public final class EfficientNetLite: Sendable {
             channels = stage.outputChannels
         }
         head = try folder.pointwise(
-            conv: "_conv_head", bn: "_bn1", inChannels: channels, outChannels: spec.headChannels)
+            conv: "_conv_head", bn: "_bn1", inChannels: channels, outChannels: spec.headChannels,
+            int8: ranges?.last)
         maxActivation = max(maxActivation, size * size * spec.headChannels)
         classifierWeights = try file.tensor("_fc.weight", shape: [spec.classes, spec.headChannels])
         classifierBias = try file.tensor("_fc.bias", shape: [spec.classes])
@@ -136,6 +162,22 @@ public final class EfficientNetLite: Sendable {
     /// join after each layer. For interactive callers, where one image's latency matters; batch jobs
     /// run one image per worker instead, which has no joins. The result does not depend on the split.
     public func forward(_ input: [UInt8], workspaces: [Workspace]) throws -> [Float] {
+        try forward(input, workspaces: workspaces, blockOutput: nil)
+    }
+
+    /// The lowest and highest value of each block's output for one input (what `reco calibrate`
+    /// measures for the int8 variant).
+    public func blockOutputRanges(_ input: [UInt8], workspace: Workspace) throws -> [(low: Float, high: Float)] {
+        var ranges: [(low: Float, high: Float)] = []
+        _ = try forward(input, workspaces: [workspace]) { values in
+            ranges.append((values.min() ?? 0, values.max() ?? 0))
+        }
+        return ranges
+    }
+
+    private func forward(
+        _ input: [UInt8], workspaces: [Workspace], blockOutput: ((UnsafeBufferPointer<Float>) -> Void)?
+    ) throws -> [Float] {
         precondition(!workspaces.isEmpty, "a forward pass needs a workspace")
         let count = spec.inputSize * spec.inputSize * 3
         guard input.count == count else {
@@ -159,6 +201,7 @@ public final class EfficientNetLite: Sendable {
                 run(block, input: x, output: y, outputRows: rows, workspace: workspaces[part])
             }
             size = block.outputSize
+            blockOutput?(UnsafeBufferPointer(start: y, count: size * size * block.project.outChannels))
             swap(&x, &y)
         }
         let rows = size * size

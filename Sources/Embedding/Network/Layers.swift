@@ -2,21 +2,43 @@ import Compute
 
 /// Layers with BatchNorm folded in at load: w' = w·γ/√(σ²+ε), b' = β − μ·γ/√(σ²+ε).
 
-/// A 1×1 convolution, its weights packed at load for one instruction-set path (`NetworkKernels`).
+/// A 1×1 convolution, its weights packed at load for one instruction-set path (`NetworkKernels`):
+/// float32, or int8 with the way its input is quantised.
 struct PointwiseLayer: Sendable {
     let inChannels: Int
     let outChannels: Int
     let isa: InstructionSet
-    let packed: [Float]
-    let packedBias: [Float]
+    let weights: Weights
 
-    /// weights: [in × out], row-major.
-    init(weights: [Float], bias: [Float], inChannels: Int, outChannels: Int, isa: InstructionSet) {
+    enum Weights: Sendable {
+        case float(packed: [Float], bias: [Float])
+        case int8(Int8Weights)
+    }
+
+    struct Int8Weights: Sendable {
+        let packed: [Int8]
+        let scales: [Float]
+        let columnSums: [Int32]
+        let bias: [Float]
+        let input: QuantizedInput
+    }
+
+    /// weights: [in × out], row-major. `int8`: quantise them, and the input this way.
+    init(
+        weights: [Float], bias: [Float], inChannels: Int, outChannels: Int, isa: InstructionSet,
+        int8 input: QuantizedInput? = nil
+    ) {
         precondition(weights.count == inChannels * outChannels && bias.count == outChannels)
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.isa = isa
-        (packed, packedBias) = NetworkKernels.pack(weights, bias: bias, k: inChannels, n: outChannels, isa: isa)
+        if let input {
+            self.weights = .int8(
+                NetworkKernels.packInt8(weights, bias: bias, k: inChannels, n: outChannels, isa: isa, input: input))
+        } else {
+            let (packed, packedBias) = NetworkKernels.pack(weights, bias: bias, k: inChannels, n: outChannels, isa: isa)
+            self.weights = .float(packed: packed, bias: packedBias)
+        }
     }
 }
 
@@ -110,7 +132,9 @@ struct BatchNormFolder {
         return (scale, shift)
     }
 
-    func pointwise(conv: String, bn: String, inChannels: Int, outChannels: Int) throws -> PointwiseLayer {
+    func pointwise(conv: String, bn: String, inChannels: Int, outChannels: Int, int8 input: QuantizedInput? = nil)
+        throws -> PointwiseLayer
+    {
         let w = try file.tensor("\(conv).weight", shape: [outChannels, inChannels, 1, 1])
         let (scale, shift) = try batchNorm(bn, channels: outChannels)
         var folded = [Float](repeating: 0, count: w.count)
@@ -118,7 +142,8 @@ struct BatchNormFolder {
             for i in 0..<inChannels { folded[i * outChannels + o] = Float(Double(w[o * inChannels + i]) * scale[o]) }
         }
         return PointwiseLayer(
-            weights: folded, bias: shift.map(Float.init), inChannels: inChannels, outChannels: outChannels, isa: isa)
+            weights: folded, bias: shift.map(Float.init), inChannels: inChannels, outChannels: outChannels, isa: isa,
+            int8: input)
     }
 
     /// Torch layout [out, in/groups, k, k] → [k, k, taps, out].

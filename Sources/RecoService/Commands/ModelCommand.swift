@@ -21,5 +21,11 @@ struct ModelCommand: ParsableCommand {
         Console.out("blocks      \(spec.blocks.map(\.text).joined(separator: " "))")
         // The kernels' path: the best this CPU runs, unless RECO_ISA forced another.
         Console.out("kernels     \(embedder.network.isa)")
+        Console.out("precision   \(embedder.network.precision.rawValue)\(int8Kernel(embedder.network))")
     }
+}
+
+/// ", int8 kernel avx512-vnni" for an int8 network.
+private func int8Kernel(_ network: EfficientNetLite) -> String {
+    network.precision == .int8 ? ", int8 kernel \(network.int8Kernel)" : ""
 }

@@ -12,6 +12,9 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Folder holding the model files (default: RECO_MODEL_DIR, else the project's models/).")
     var modelDir: String?
 
+    @Option(help: "The 1×1 convolutions' arithmetic: fp32, or int8 (its own model identifier, …/int8).")
+    var precision: Precision = .fp32
+
     @Option(help: "How the image becomes the square network input: squash, crop or pad.")
     var resize: ResizeMode = .squash
 
@@ -26,7 +29,9 @@ struct ModelOptions: ParsableArguments {
 
     func makeEmbedder() throws -> Embedder {
         let store = modelDir.map { ModelStore(directory: URL(fileURLWithPath: $0)) } ?? ModelStore.locate()
-        return Embedder(network: try store.load(model), resize: resize, maxPixels: maxPixels, dctScaling: !noDctScaling)
+        return Embedder(
+            network: try store.load(model, precision: precision), resize: resize, maxPixels: maxPixels,
+            dctScaling: !noDctScaling)
     }
 }
 
@@ -43,3 +48,5 @@ enum InputFormat: String, ExpressibleByArgument, CaseIterable {
         }
     }
 }
+
+extension Precision: ExpressibleByArgument {}

@@ -24,12 +24,17 @@ struct InstalledBinaryTests {
             environment: environment.merging(extra) { $1 })
     }
 
-    @Test func recoIsaForcesTheKernelPathAndAnUnknownOneIsRefused() async throws {
+    @Test func recoIsaAndPrecisionChooseTheKernelsAndAnUnknownPathIsRefused() async throws {
         let portable = try await Self.run(["model"], adding: ["RECO_ISA": "portable"])
         #expect(portable.status == 0)
         #expect(portable.output.contains("kernels     portable"), "\(portable.output)")
         let chosen = try await Self.run(["model"], adding: ["RECO_ISA": ""])
         #expect(chosen.status == 0 && chosen.output.contains("kernels     "), "\(chosen.output)")
+        // The int8 variant loads from the installed folder (its calibration is installed with it).
+        let int8 = try await Self.run(["model", "--precision", "int8"], adding: ["RECO_ISA": "portable"])
+        #expect(int8.status == 0)
+        #expect(int8.output.contains("identifier  efficientnet-lite0/57934424/squash224/int8"), "\(int8.output)")
+        #expect(int8.output.contains("precision   int8, int8 kernel portable"), "\(int8.output)")
         let unknown = try await Self.run(["model"], adding: ["RECO_ISA": "sse9"])
         #expect(unknown.status != 0)
         #expect(unknown.output.contains("RECO_ISA=sse9 is not a kernel path"), "\(unknown.output)")

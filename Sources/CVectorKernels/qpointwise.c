@@ -1,0 +1,219 @@
+// int8 1×1 convolutions for the int8 variant of the network. Weights: int8 per output channel,
+// packed once at load. Inputs: float activations quantised to uint8 per block of rows as the
+// kernel reaches them (so activations stay float in memory, and the depthwise layers stay float).
+// Sums in int32, exact; the epilogue takes the zero point back out, scales, adds the bias and
+// applies ReLU6 or the residual in registers.
+//   - AVX-512 VNNI: vpdpbusd multiplies 64 unsigned by signed bytes per instruction, so weights
+//     are packed in groups of 4 input channels per column (the instruction's dot of 4).
+//   - Elsewhere (AVX2, portable): plain loops over [k × 16] int8 panels that the compiler
+//     vectorises, compiled once for the baseline and once for AVX2.
+#include "network_kernels.h"
+#include <math.h>
+#include <string.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+static int uses_vnni(reco_isa isa) {
+#if defined(__x86_64__)
+    return isa == RECO_ISA_AVX512 && __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw");
+#else
+    (void)isa;
+    return 0;
+#endif
+}
+
+const char *reco_qpointwise_kernel(reco_isa isa) {
+    if (uses_vnni(isa)) return "avx512-vnni";
+    return isa == RECO_ISA_PORTABLE ? "portable" : "avx2";
+}
+
+enum { VNNI_MR = 14, VNNI_NR = 32, PLAIN_MR = 4, PLAIN_NR = 16 };
+
+static int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
+
+int64_t reco_qpointwise_padded_columns(reco_isa isa, int64_t n) {
+    return round_up(n, uses_vnni(isa) ? VNNI_NR : PLAIN_NR);
+}
+
+int64_t reco_qpointwise_packed_bytes(reco_isa isa, int64_t k, int64_t n) {
+    return (uses_vnni(isa) ? round_up(k, 4) : k) * reco_qpointwise_padded_columns(isa, n);
+}
+
+void reco_qpointwise_pack(reco_isa isa, const float *weights, int64_t k, int64_t n, int8_t *packed, float *scales,
+                          int32_t *column_sums) {
+    const int64_t padded = reco_qpointwise_padded_columns(isa, n);
+    const int vnni = uses_vnni(isa);
+    const int64_t nr = vnni ? VNNI_NR : PLAIN_NR, kp = vnni ? round_up(k, 4) : k;
+    memset(packed, 0, (size_t)(kp * padded));
+    for (int64_t c = 0; c < padded; c++) {
+        float largest = 0;
+        for (int64_t q = 0; q < k && c < n; q++) largest = fmaxf(largest, fabsf(weights[q * n + c]));
+        const float scale = largest > 0 ? largest / 127 : 1;
+        scales[c] = scale;
+        int32_t sum = 0;
+        for (int64_t q = 0; q < k && c < n; q++) {
+            const int8_t code = (int8_t)lrintf(weights[q * n + c] / scale);
+            sum += code;
+            const int64_t panel = c / nr, j = c % nr;
+            // VNNI: panel, group of 4 rows, column, row in group. Plain: panel, row, column.
+            const int64_t at = vnni ? ((panel * (kp / 4) + q / 4) * nr + j) * 4 + q % 4 : (panel * k + q) * nr + j;
+            packed[at] = code;
+        }
+        column_sums[c] = sum;
+    }
+}
+
+/// Quantises `rows` input rows (row stride k) to uint8 into dst (row stride kp, zero-padded);
+/// rows past `rows` repeat the last (computed, not stored).
+static void quantise_rows(const float *input, int64_t rows, int64_t mr, int64_t k, int64_t kp, float scale,
+                          int32_t zero, uint8_t *dst) {
+    const float inverse = 1 / scale;
+    for (int64_t r = 0; r < mr; r++) {
+        const float *x = input + (r < rows ? r : rows - 1) * k;
+        uint8_t *q = dst + r * kp;
+        for (int64_t j = 0; j < k; j++) {
+            const float v = nearbyintf(x[j] * inverse) + (float)zero;
+            q[j] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+        }
+        for (int64_t j = k; j < kp; j++) q[j] = 0;
+    }
+}
+
+static inline float finish(float v, reco_epilogue epilogue, const float *residual) {
+    if (epilogue == RECO_EPILOGUE_RELU6) return v > 0 ? (v < 6 ? v : 6) : 0;
+    if (epilogue == RECO_EPILOGUE_RESIDUAL) return v + *residual;
+    return v;
+}
+
+/// The plain kernel: one MR×16 tile from quantised rows a (stride k) and a [k × 16] panel.
+__attribute__((always_inline)) static inline void plain_tile(const uint8_t *a, const int8_t *b, int64_t k,
+                                                             int32_t acc[PLAIN_MR][PLAIN_NR]) {
+    for (int r = 0; r < PLAIN_MR; r++)
+        for (int j = 0; j < PLAIN_NR; j++) acc[r][j] = 0;
+    for (int64_t q = 0; q < k; q++) {
+        const int8_t *w = b + q * PLAIN_NR;
+        for (int r = 0; r < PLAIN_MR; r++) {
+            const int32_t x = a[r * k + q];
+            for (int j = 0; j < PLAIN_NR; j++) acc[r][j] += x * (int32_t)w[j];
+        }
+    }
+}
+
+__attribute__((always_inline)) static inline void
+plain(const float *input, int64_t m, int64_t k, float input_scale, int32_t input_zero, const int8_t *packed,
+      const float *scales, const int32_t *column_sums, const float *bias, int64_t n, reco_epilogue epilogue,
+      const float *residual, float *out) {
+    uint8_t a[PLAIN_MR * k];
+    const int64_t panels = round_up(n, PLAIN_NR) / PLAIN_NR;
+    for (int64_t i = 0; i < m; i += PLAIN_MR) {
+        const int64_t rows = m - i < PLAIN_MR ? m - i : PLAIN_MR;
+        quantise_rows(input + i * k, rows, PLAIN_MR, k, k, input_scale, input_zero, a);
+        for (int64_t p = 0; p < panels; p++) {
+            int32_t acc[PLAIN_MR][PLAIN_NR];
+            plain_tile(a, packed + p * k * PLAIN_NR, k, acc);
+            for (int64_t r = 0; r < rows; r++) {
+                for (int64_t j = 0; j < PLAIN_NR && p * PLAIN_NR + j < n; j++) {
+                    const int64_t c = p * PLAIN_NR + j, at = (i + r) * n + c;
+                    const float v = (float)(acc[r][j] - input_zero * column_sums[c]) * (input_scale * scales[c]) + bias[c];
+                    out[at] = finish(v, epilogue, residual ? residual + at : NULL);
+                }
+            }
+        }
+    }
+}
+
+static void plain_portable(const float *input, int64_t m, int64_t k, float input_scale, int32_t input_zero,
+                           const int8_t *packed, const float *scales, const int32_t *column_sums, const float *bias,
+                           int64_t n, reco_epilogue epilogue, const float *residual, float *out) {
+    plain(input, m, k, input_scale, input_zero, packed, scales, column_sums, bias, n, epilogue, residual, out);
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma"))) static void
+plain_avx2(const float *input, int64_t m, int64_t k, float input_scale, int32_t input_zero, const int8_t *packed,
+           const float *scales, const int32_t *column_sums, const float *bias, int64_t n, reco_epilogue epilogue,
+           const float *residual, float *out) {
+    plain(input, m, k, input_scale, input_zero, packed, scales, column_sums, bias, n, epilogue, residual, out);
+}
+
+/// One VNNI tile: `rows` (≤ 14) quantised rows a (stride kp, a multiple of 4) against a panel of
+/// 32 columns, [kp/4 groups × 32 columns × 4] bytes.
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) static void
+vnni_tile(const uint8_t *a, int64_t kp, const int8_t *b, int64_t rows, int64_t cols, int32_t input_zero,
+          __m512 scale0, __m512 scale1, const int32_t *sums, const float *bias, reco_epilogue epilogue,
+          const float *residual, float *out, int64_t ldo) {
+    __m512i acc[VNNI_MR][2];
+    for (int r = 0; r < VNNI_MR; r++) acc[r][0] = acc[r][1] = _mm512_setzero_si512();
+    for (int64_t g = 0; g < kp / 4; g++) {
+        const __m512i b0 = _mm512_loadu_si512(b + g * 128), b1 = _mm512_loadu_si512(b + g * 128 + 64);
+        for (int r = 0; r < VNNI_MR; r++) {
+            int32_t four;
+            memcpy(&four, a + r * kp + g * 4, 4);
+            const __m512i x = _mm512_set1_epi32(four);
+            acc[r][0] = _mm512_dpbusd_epi32(acc[r][0], x, b0);
+            acc[r][1] = _mm512_dpbusd_epi32(acc[r][1], x, b1);
+        }
+    }
+    const __m512i zero_sums0 = _mm512_mullo_epi32(_mm512_set1_epi32(input_zero), _mm512_loadu_si512(sums));
+    const __m512i zero_sums1 = _mm512_mullo_epi32(_mm512_set1_epi32(input_zero), _mm512_loadu_si512(sums + 16));
+    const __m512 bias0 = _mm512_loadu_ps(bias), bias1 = _mm512_loadu_ps(bias + 16);
+    const __m512 zero = _mm512_setzero_ps(), six = _mm512_set1_ps(6);
+    const __mmask16 m0 = cols >= 16 ? 0xFFFF : (__mmask16)((1u << cols) - 1);
+    const __mmask16 m1 = cols >= 32 ? 0xFFFF : cols <= 16 ? 0 : (__mmask16)((1u << (cols - 16)) - 1);
+    for (int r = 0; r < VNNI_MR; r++) {
+        if (r >= rows) break;
+        __m512 y0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][0], zero_sums0)), scale0, bias0);
+        __m512 y1 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][1], zero_sums1)), scale1, bias1);
+        float *o = out + r * ldo;
+        if (epilogue == RECO_EPILOGUE_RELU6) {
+            y0 = _mm512_min_ps(_mm512_max_ps(y0, zero), six);
+            y1 = _mm512_min_ps(_mm512_max_ps(y1, zero), six);
+        } else if (epilogue == RECO_EPILOGUE_RESIDUAL) {
+            y0 = _mm512_add_ps(y0, _mm512_maskz_loadu_ps(m0, residual + r * ldo));
+            y1 = _mm512_add_ps(y1, _mm512_maskz_loadu_ps(m1, residual + r * ldo + 16));
+        }
+        _mm512_mask_storeu_ps(o, m0, y0);
+        _mm512_mask_storeu_ps(o + 16, m1, y1);
+    }
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) static void
+vnni(const float *input, int64_t m, int64_t k, float input_scale, int32_t input_zero, const int8_t *packed,
+     const float *scales, const int32_t *column_sums, const float *bias, int64_t n, reco_epilogue epilogue,
+     const float *residual, float *out) {
+    const int64_t kp = round_up(k, 4), panels = round_up(n, VNNI_NR) / VNNI_NR;
+    uint8_t a[VNNI_MR * kp];
+    const __m512 s = _mm512_set1_ps(input_scale);
+    for (int64_t i = 0; i < m; i += VNNI_MR) {
+        const int64_t rows = m - i < VNNI_MR ? m - i : VNNI_MR;
+        quantise_rows(input + i * k, rows, VNNI_MR, k, kp, input_scale, input_zero, a);
+        for (int64_t p = 0; p < panels; p++) {
+            const int64_t col = p * VNNI_NR, cols = n - col < VNNI_NR ? n - col : VNNI_NR;
+            const __m512 scale0 = _mm512_mul_ps(s, _mm512_loadu_ps(scales + col));
+            const __m512 scale1 = _mm512_mul_ps(s, _mm512_loadu_ps(scales + col + 16));
+            vnni_tile(a, kp, packed + p * kp * VNNI_NR, rows, cols, input_zero, scale0, scale1, column_sums + col,
+                      bias + col, epilogue, residual ? residual + i * n + col : NULL, out + i * n + col, n);
+        }
+    }
+}
+#endif
+
+void reco_qpointwise(reco_isa isa, const float *input, int64_t m, int64_t k, float input_scale, int32_t input_zero,
+                     const int8_t *packed, const float *scales, const int32_t *column_sums, const float *bias,
+                     int64_t n, reco_epilogue epilogue, const float *residual, float *out) {
+#if defined(__x86_64__)
+    if (uses_vnni(isa)) {
+        vnni(input, m, k, input_scale, input_zero, packed, scales, column_sums, bias, n, epilogue, residual, out);
+        return;
+    }
+    if (isa == RECO_ISA_AVX2 || isa == RECO_ISA_AVX512) {
+        plain_avx2(input, m, k, input_scale, input_zero, packed, scales, column_sums, bias, n, epilogue, residual,
+                   out);
+        return;
+    }
+#endif
+    plain_portable(input, m, k, input_scale, input_zero, packed, scales, column_sums, bias, n, epilogue, residual,
+                   out);
+}
