@@ -4,7 +4,8 @@ its best configuration on this machine (two worker processes with one thread eac
 with N intra-op threads), and prints one JSON line: images, seconds (excluding session start-up),
 peak RSS of the largest process (KB), and the features of the first image (for a cross-check).
 
-usage: embed_reference.py WEIGHTS MODE(forward|e2e) PROCS THREADS FILE..."""
+usage: embed_reference.py WEIGHTS MODE(forward|e2e) PROCS THREADS FILE...
+REFERENCE_MODEL=FILE.onnx runs that graph instead (the int8 one from onnx_int8_reference.py)."""
 import json, os, resource, sys, time
 from multiprocessing import get_context
 
@@ -21,6 +22,9 @@ def _init(weights, threads):
     global _session, _size
     import onnxruntime as ort
     model, spec = build(weights)
+    if os.environ.get("REFERENCE_MODEL"):
+        import onnx
+        model = onnx.load(os.environ["REFERENCE_MODEL"])
     so = ort.SessionOptions()
     so.intra_op_num_threads = threads
     so.inter_op_num_threads = 1
