@@ -1,5 +1,7 @@
 // Depthwise k×k convolution (NHWC, channels contiguous) with TF-SAME padding; bias and ReLU6 fused.
 #include "network_kernels.h"
+#include <stdlib.h>
+#include <string.h>
 
 #if defined(__x86_64__)
 #include <immintrin.h>

@@ -181,7 +181,8 @@ micro_avx512_half(const float *a, const float *b_panel, int64_t k, const float *
         if (r >= rows) break;
         __m512 y0 = acc[r];
         if (epilogue == RECO_EPILOGUE_RELU6) y0 = _mm512_min_ps(_mm512_max_ps(y0, zero), six);
-        else if (epilogue == RECO_EPILOGUE_RESIDUAL) y0 = _mm512_add_ps(y0, _mm512_maskz_loadu_ps(m0, residual + r * ldo));
+        else if (epilogue == RECO_EPILOGUE_RESIDUAL)
+            y0 = _mm512_add_ps(y0, _mm512_maskz_loadu_ps(m0, residual + r * ldo));
         _mm512_mask_storeu_ps(out + r * ldo, m0, y0);
     }
 }
@@ -204,7 +205,8 @@ micro_avx2_half(const float *a, const float *b_panel, int64_t k, const float *bi
         if (r >= rows) break;
         __m256 y0 = acc[r];
         if (epilogue == RECO_EPILOGUE_RELU6) y0 = _mm256_min_ps(_mm256_max_ps(y0, zero), six);
-        else if (epilogue == RECO_EPILOGUE_RESIDUAL) y0 = _mm256_add_ps(y0, _mm256_maskload_ps(residual + r * ldo, m0));
+        else if (epilogue == RECO_EPILOGUE_RESIDUAL)
+            y0 = _mm256_add_ps(y0, _mm256_maskload_ps(residual + r * ldo, m0));
         _mm256_maskstore_ps(out + r * ldo, m0, y0);
     }
 }

@@ -116,7 +116,8 @@ plain(const float *input, int64_t m, int64_t k, float input_scale, int32_t input
             for (int64_t r = 0; r < rows; r++) {
                 for (int64_t j = 0; j < PLAIN_NR && p * PLAIN_NR + j < n; j++) {
                     const int64_t c = p * PLAIN_NR + j, at = (i + r) * n + c;
-                    const float v = (float)(acc[r][j] - input_zero * column_sums[c]) * (input_scale * scales[c]) + bias[c];
+                    const float sum = (float)(acc[r][j] - input_zero * column_sums[c]);
+                    const float v = sum * (input_scale * scales[c]) + bias[c];
                     out[at] = finish(v, epilogue, residual ? residual + at : NULL);
                 }
             }

@@ -4,7 +4,8 @@
 #include "network_kernels.h"
 
 /// out[i] = scales[i] * query_scale * Σ_j codes[i*dims + j] * query[j], for i < rows.
-/// Int8 dot products with 32-bit sums (exact for dims < 133,000). Uses AVX-512BW or AVX2 when the CPU has it and RECO_ISA allows.
+/// Int8 dot products with 32-bit sums (exact for dims < 133,000). Uses AVX-512BW or AVX2 when the CPU
+/// has it and RECO_ISA allows.
 void reco_int8_scores(const int8_t *codes, const float *scales, const int8_t *query, float query_scale,
                       int64_t rows, int64_t dims, float *out);
 
