@@ -80,152 +80,71 @@ static void micro_portable(const float *a, const float *b_panel, int64_t k, cons
 }
 
 #if defined(__x86_64__)
-__attribute__((target("avx2,fma"))) static inline __m256i mask8(int64_t cols) {
-    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)cols), lane);
-}
+#define NAME(x) x##_avx512
+#define TARGET __attribute__((target("avx512f")))
+#define VEC __m512
+#define LANES 16
+#define MASK_T __mmask16
+#define MASKS_ARE_FREE 1
+#define MASK(count) ((count) >= 16 ? (__mmask16)0xFFFF : (count) <= 0 ? (__mmask16)0 : (__mmask16)((1u << (count)) - 1))
+#define LOAD(p) _mm512_loadu_ps(p)
+#define LOADM(p, m) _mm512_maskz_loadu_ps(m, p)
+#define STORE(p, v) _mm512_storeu_ps(p, v)
+#define STOREM(p, v, m) _mm512_mask_storeu_ps(p, m, v)
+#define SET1(x) _mm512_set1_ps(x)
+#define FMA(a, b, c) _mm512_fmadd_ps(a, b, c)
+#define CLAMP6(v) _mm512_min_ps(_mm512_max_ps(v, _mm512_setzero_ps()), _mm512_set1_ps(6))
+#define ADD(a, b) _mm512_add_ps(a, b)
+#include "pointwise_simd.inc"
+#undef NAME
+#undef TARGET
+#undef VEC
+#undef LANES
+#undef MASK_T
+#undef MASKS_ARE_FREE
+#undef MASK
+#undef LOAD
+#undef LOADM
+#undef STORE
+#undef STOREM
+#undef SET1
+#undef FMA
+#undef CLAMP6
+#undef ADD
 
-__attribute__((target("avx2,fma"), always_inline)) static inline void
-micro_avx2(const float *a, const float *b_panel, int64_t k, const float *bias, reco_epilogue epilogue,
-           const float *residual, float *out, int64_t ldo, int64_t rows, int64_t cols, const int MR) {
-    const float *row[14];
-    for (int r = 0; r < MR; r++) row[r] = a + (r < rows ? r : rows - 1) * k;
-    __m256 acc[6][2];
-    const __m256 bias0 = _mm256_loadu_ps(bias), bias1 = _mm256_loadu_ps(bias + 8);
-    for (int r = 0; r < MR; r++) acc[r][0] = bias0, acc[r][1] = bias1;
-    for (int64_t q = 0; q < k; q++) {
-        const __m256 b0 = _mm256_loadu_ps(b_panel + q * 16), b1 = _mm256_loadu_ps(b_panel + q * 16 + 8);
-        for (int r = 0; r < MR; r++) {
-            const __m256 x = _mm256_broadcast_ss(row[r] + q);
-            acc[r][0] = _mm256_fmadd_ps(x, b0, acc[r][0]);
-            acc[r][1] = _mm256_fmadd_ps(x, b1, acc[r][1]);
-        }
-    }
-    const __m256 zero = _mm256_setzero_ps(), six = _mm256_set1_ps(6);
-    const __m256i m0 = mask8(cols), m1 = mask8(cols - 8);
-    const int full = cols == 16;
-    for (int r = 0; r < MR; r++) {
-        if (r >= rows) break;
-        __m256 y0 = acc[r][0], y1 = acc[r][1];
-        float *o = out + r * ldo;
-        if (epilogue == RECO_EPILOGUE_RELU6) {
-            y0 = _mm256_min_ps(_mm256_max_ps(y0, zero), six);
-            y1 = _mm256_min_ps(_mm256_max_ps(y1, zero), six);
-        } else if (epilogue == RECO_EPILOGUE_RESIDUAL) {
-            const float *s = residual + r * ldo;
-            y0 = _mm256_add_ps(y0, full ? _mm256_loadu_ps(s) : _mm256_maskload_ps(s, m0));
-            y1 = _mm256_add_ps(y1, full ? _mm256_loadu_ps(s + 8) : _mm256_maskload_ps(s + 8, m1));
-        }
-        if (full) {
-            _mm256_storeu_ps(o, y0);
-            _mm256_storeu_ps(o + 8, y1);
-        } else {
-            _mm256_maskstore_ps(o, m0, y0);
-            _mm256_maskstore_ps(o + 8, m1, y1);
-        }
-    }
-}
+#define NAME(x) x##_avx2
+#define TARGET __attribute__((target("avx2,fma")))
+#define VEC __m256
+#define LANES 8
+#define MASK_T __m256i
+#define MASKS_ARE_FREE 0
+#define MASK(count) _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(count)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
+#define LOAD(p) _mm256_loadu_ps(p)
+#define LOADM(p, m) _mm256_maskload_ps(p, m)
+#define STORE(p, v) _mm256_storeu_ps(p, v)
+#define STOREM(p, v, m) _mm256_maskstore_ps(p, m, v)
+#define SET1(x) _mm256_set1_ps(x)
+#define FMA(a, b, c) _mm256_fmadd_ps(a, b, c)
+#define CLAMP6(v) _mm256_min_ps(_mm256_max_ps(v, _mm256_setzero_ps()), _mm256_set1_ps(6))
+#define ADD(a, b) _mm256_add_ps(a, b)
+#include "pointwise_simd.inc"
 
-__attribute__((target("avx512f"), always_inline)) static inline void
-micro_avx512(const float *a, const float *b_panel, int64_t k, const float *bias, reco_epilogue epilogue,
-             const float *residual, float *out, int64_t ldo, int64_t rows, int64_t cols, const int MR) {
-    const float *row[14];
-    for (int r = 0; r < MR; r++) row[r] = a + (r < rows ? r : rows - 1) * k;
-    __m512 acc[14][2];
-    const __m512 bias0 = _mm512_loadu_ps(bias), bias1 = _mm512_loadu_ps(bias + 16);
-    for (int r = 0; r < MR; r++) acc[r][0] = bias0, acc[r][1] = bias1;
-    for (int64_t q = 0; q < k; q++) {
-        const __m512 b0 = _mm512_loadu_ps(b_panel + q * 32), b1 = _mm512_loadu_ps(b_panel + q * 32 + 16);
-        for (int r = 0; r < MR; r++) {
-            const __m512 x = _mm512_set1_ps(row[r][q]);
-            acc[r][0] = _mm512_fmadd_ps(x, b0, acc[r][0]);
-            acc[r][1] = _mm512_fmadd_ps(x, b1, acc[r][1]);
-        }
+// Each path in a few row counts and two panel widths (whole: 2 vectors of columns; half: 1). A
+// block of 49 rows (7×7 pixels) runs as 14+14+14+8, not 4×14; 40 channels as 32 + 16, not 64.
+#define MICRO(name, isa_target, tile, mr, nv)                                                                   \
+    isa_target static void name(const float *a, const float *b, int64_t k, const float *bias, reco_epilogue e, \
+                                const float *res, float *out, int64_t ldo, int64_t rows, int64_t cols) {       \
+        tile(a, b, k, bias, e, res, out, ldo, rows, cols, mr, nv);                                             \
     }
-    const __m512 zero = _mm512_setzero_ps(), six = _mm512_set1_ps(6);
-    const __mmask16 m0 = cols >= 16 ? 0xFFFF : (__mmask16)((1u << cols) - 1);
-    const __mmask16 m1 = cols >= 32 ? 0xFFFF : cols <= 16 ? 0 : (__mmask16)((1u << (cols - 16)) - 1);
-    for (int r = 0; r < MR; r++) {
-        if (r >= rows) break;
-        __m512 y0 = acc[r][0], y1 = acc[r][1];
-        float *o = out + r * ldo;
-        if (epilogue == RECO_EPILOGUE_RELU6) {
-            y0 = _mm512_min_ps(_mm512_max_ps(y0, zero), six);
-            y1 = _mm512_min_ps(_mm512_max_ps(y1, zero), six);
-        } else if (epilogue == RECO_EPILOGUE_RESIDUAL) {
-            const float *s = residual + r * ldo;
-            y0 = _mm512_add_ps(y0, _mm512_maskz_loadu_ps(m0, s));
-            y1 = _mm512_add_ps(y1, _mm512_maskz_loadu_ps(m1, s + 16));
-        }
-        _mm512_mask_storeu_ps(o, m0, y0);
-        _mm512_mask_storeu_ps(o + 16, m1, y1);
-    }
-}
-
-/// The half-width panels' kernels: one vector of columns per row.
-__attribute__((target("avx512f"), always_inline)) static inline void
-micro_avx512_half(const float *a, const float *b_panel, int64_t k, const float *bias, reco_epilogue epilogue,
-                  const float *residual, float *out, int64_t ldo, int64_t rows, int64_t cols, const int MR) {
-    const float *row[14];
-    for (int r = 0; r < MR; r++) row[r] = a + (r < rows ? r : rows - 1) * k;
-    __m512 acc[14];
-    const __m512 bias0 = _mm512_loadu_ps(bias);
-    for (int r = 0; r < MR; r++) acc[r] = bias0;
-    for (int64_t q = 0; q < k; q++) {
-        const __m512 b0 = _mm512_loadu_ps(b_panel + q * 16);
-        for (int r = 0; r < MR; r++) acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(row[r][q]), b0, acc[r]);
-    }
-    const __m512 zero = _mm512_setzero_ps(), six = _mm512_set1_ps(6);
-    const __mmask16 m0 = cols >= 16 ? 0xFFFF : (__mmask16)((1u << cols) - 1);
-    for (int r = 0; r < MR; r++) {
-        if (r >= rows) break;
-        __m512 y0 = acc[r];
-        if (epilogue == RECO_EPILOGUE_RELU6) y0 = _mm512_min_ps(_mm512_max_ps(y0, zero), six);
-        else if (epilogue == RECO_EPILOGUE_RESIDUAL)
-            y0 = _mm512_add_ps(y0, _mm512_maskz_loadu_ps(m0, residual + r * ldo));
-        _mm512_mask_storeu_ps(out + r * ldo, m0, y0);
-    }
-}
-
-__attribute__((target("avx2,fma"), always_inline)) static inline void
-micro_avx2_half(const float *a, const float *b_panel, int64_t k, const float *bias, reco_epilogue epilogue,
-                const float *residual, float *out, int64_t ldo, int64_t rows, int64_t cols, const int MR) {
-    const float *row[6];
-    for (int r = 0; r < MR; r++) row[r] = a + (r < rows ? r : rows - 1) * k;
-    __m256 acc[6];
-    const __m256 bias0 = _mm256_loadu_ps(bias);
-    for (int r = 0; r < MR; r++) acc[r] = bias0;
-    for (int64_t q = 0; q < k; q++) {
-        const __m256 b0 = _mm256_loadu_ps(b_panel + q * 8);
-        for (int r = 0; r < MR; r++) acc[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(row[r] + q), b0, acc[r]);
-    }
-    const __m256 zero = _mm256_setzero_ps(), six = _mm256_set1_ps(6);
-    const __m256i m0 = mask8(cols);
-    for (int r = 0; r < MR; r++) {
-        if (r >= rows) break;
-        __m256 y0 = acc[r];
-        if (epilogue == RECO_EPILOGUE_RELU6) y0 = _mm256_min_ps(_mm256_max_ps(y0, zero), six);
-        else if (epilogue == RECO_EPILOGUE_RESIDUAL)
-            y0 = _mm256_add_ps(y0, _mm256_maskload_ps(residual + r * ldo, m0));
-        _mm256_maskstore_ps(out + r * ldo, m0, y0);
-    }
-}
-
-// Each path in a few row counts: a block of 49 rows (7×7 pixels) runs as 14+14+14+8, not 4×14.
-#define MICRO(name, isa_target, kernel, mr)                                                                       \
-    isa_target static void name(const float *a, const float *b, int64_t k, const float *bias, reco_epilogue e,   \
-                                const float *res, float *out, int64_t ldo, int64_t rows, int64_t cols) {         \
-        kernel(a, b, k, bias, e, res, out, ldo, rows, cols, mr);                                                 \
-    }
-MICRO(micro_avx512_14, __attribute__((target("avx512f"))), micro_avx512, 14)
-MICRO(micro_avx512_8, __attribute__((target("avx512f"))), micro_avx512, 8)
-MICRO(micro_avx512_4, __attribute__((target("avx512f"))), micro_avx512, 4)
-MICRO(micro_avx2_6, __attribute__((target("avx2,fma"))), micro_avx2, 6)
-MICRO(micro_avx2_3, __attribute__((target("avx2,fma"))), micro_avx2, 3)
-MICRO(micro_avx512_half_14, __attribute__((target("avx512f"))), micro_avx512_half, 14)
-MICRO(micro_avx512_half_4, __attribute__((target("avx512f"))), micro_avx512_half, 4)
-MICRO(micro_avx2_half_6, __attribute__((target("avx2,fma"))), micro_avx2_half, 6)
-MICRO(micro_avx2_half_3, __attribute__((target("avx2,fma"))), micro_avx2_half, 3)
+MICRO(micro_avx512_14, __attribute__((target("avx512f"))), tile_avx512, 14, 2)
+MICRO(micro_avx512_8, __attribute__((target("avx512f"))), tile_avx512, 8, 2)
+MICRO(micro_avx512_4, __attribute__((target("avx512f"))), tile_avx512, 4, 2)
+MICRO(micro_avx512_half_14, __attribute__((target("avx512f"))), tile_avx512, 14, 1)
+MICRO(micro_avx512_half_4, __attribute__((target("avx512f"))), tile_avx512, 4, 1)
+MICRO(micro_avx2_6, __attribute__((target("avx2,fma"))), tile_avx2, 6, 2)
+MICRO(micro_avx2_3, __attribute__((target("avx2,fma"))), tile_avx2, 3, 2)
+MICRO(micro_avx2_half_6, __attribute__((target("avx2,fma"))), tile_avx2, 6, 1)
+MICRO(micro_avx2_half_3, __attribute__((target("avx2,fma"))), tile_avx2, 3, 1)
 #endif
 
 /// The micro-kernel for a block of `rows` rows (≤ the path's MR) of a whole or half-width panel:

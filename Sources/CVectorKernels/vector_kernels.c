@@ -7,46 +7,37 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-__attribute__((target("avx2")))
-static void scores_avx2(const int8_t *codes, const float *scales, const int8_t *query, float query_scale,
-                        int64_t rows, int64_t dims, float *out) {
-    const int64_t wide = dims & ~(int64_t)15;
-    for (int64_t i = 0; i < rows; i++) {
-        const int8_t *row = codes + i * dims;
-        __m256i acc = _mm256_setzero_si256();
-        for (int64_t j = 0; j < wide; j += 16) {
-            __m256i a = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(row + j)));
-            __m256i b = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(query + j)));
-            acc = _mm256_add_epi32(acc, _mm256_madd_epi16(a, b));
-        }
-        __m128i s = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
-        s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
-        s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
-        int32_t sum = _mm_cvtsi128_si32(s);
-        for (int64_t j = wide; j < dims; j++) sum += (int32_t)row[j] * (int32_t)query[j];
-        out[i] = (float)sum * scales[i] * query_scale;
+// One loop for both widths: LANES int8 codes per step, sign-extended to int16 and multiplied in
+// pairs into int32 (vpmaddwd); AVX-512BW does twice AVX2's lanes.
+#define SCORES(name, isa_target, lanes, vec, half, load_half, widen, madd, add, zero, reduce)                      \
+    __attribute__((target(isa_target))) static void name(const int8_t *codes, const float *scales,               \
+                                                     const int8_t *query, float query_scale, int64_t rows,     \
+                                                     int64_t dims, float *out) {                              \
+        const int64_t wide = dims & ~(int64_t)(lanes - 1);                                                     \
+        for (int64_t i = 0; i < rows; i++) {                                                                   \
+            const int8_t *row = codes + i * dims;                                                              \
+            vec acc = zero();                                                                                  \
+            for (int64_t j = 0; j < wide; j += lanes) {                                                        \
+                const vec a = widen(load_half((const half *)(row + j)));                                       \
+                acc = add(acc, madd(a, widen(load_half((const half *)(query + j)))));                          \
+            }                                                                                                  \
+            int32_t sum = reduce(acc);                                                                         \
+            for (int64_t j = wide; j < dims; j++) sum += (int32_t)row[j] * (int32_t)query[j];                  \
+            out[i] = (float)sum * scales[i] * query_scale;                                                     \
+        }                                                                                                      \
     }
+
+__attribute__((target("avx2"))) static inline int32_t reduce_avx2(__m256i acc) {
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
+    return _mm_cvtsi128_si32(s);
 }
 
-// Twice the lanes: 32 codes per step, the int16 products summed in pairs (vpmaddwd).
-__attribute__((target("avx512f,avx512bw")))
-static void scores_avx512(const int8_t *codes, const float *scales, const int8_t *query, float query_scale,
-                          int64_t rows, int64_t dims, float *out) {
-    const int64_t wide = dims & ~(int64_t)31;
-    for (int64_t i = 0; i < rows; i++) {
-        const int8_t *row = codes + i * dims;
-        __m512i acc = _mm512_setzero_si512();
-        for (int64_t j = 0; j < wide; j += 32) {
-            __m512i a = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(row + j)));
-            __m512i b = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(query + j)));
-            acc = _mm512_add_epi32(acc, _mm512_madd_epi16(a, b));
-        }
-        int32_t sum = _mm512_reduce_add_epi32(acc);
-        for (int64_t j = wide; j < dims; j++) sum += (int32_t)row[j] * (int32_t)query[j];
-        out[i] = (float)sum * scales[i] * query_scale;
-    }
-}
-
+SCORES(scores_avx2, "avx2", 16, __m256i, __m128i, _mm_loadu_si128, _mm256_cvtepi8_epi16, _mm256_madd_epi16,
+       _mm256_add_epi32, _mm256_setzero_si256, reduce_avx2)
+SCORES(scores_avx512, "avx512f,avx512bw", 32, __m512i, __m256i, _mm256_loadu_si256, _mm512_cvtepi8_epi16,
+       _mm512_madd_epi16, _mm512_add_epi32, _mm512_setzero_si512, _mm512_reduce_add_epi32)
 #endif
 
 static void scores_portable(const int8_t *codes, const float *scales, const int8_t *query, float query_scale,
