@@ -1,3 +1,4 @@
+import CVectorKernels
 import Compute
 
 /// Antialiased bilinear (triangle-filter) resampling, the algorithm of Pillow's
@@ -69,29 +70,31 @@ enum Resampler {
         let lastRow = vertical.first[outHeight - 1] + vertical.count[outHeight - 1]
         let rounding = Int32(1) << (precisionBits - 1)
         var temp = [UInt8](repeating: 0, count: (lastRow - firstRow) * outWidth * 3)
+        // Per tap, per output pixel: the source byte offset within a row and the weight (0 past the
+        // pixel's window, with an offset that stays inside it), so each row is one kernel call.
+        let taps = horizontal.size
+        var offsets = [Int32](repeating: 0, count: taps * outWidth)
+        var weights = [Int32](repeating: 0, count: taps * outWidth)
+        for xx in 0..<outWidth {
+            for t in 0..<taps {
+                let inside = t < horizontal.count[xx]
+                offsets[t * outWidth + xx] = Int32((region.x + horizontal.first[xx] + (inside ? t : 0)) * 3)
+                weights[t * outWidth + xx] = inside ? horizontal.weights[xx * taps + t] : 0
+            }
+        }
+        let largest = offsets.max() ?? 0
         image.pixels.withUnsafeBufferPointer { src in
             temp.withUnsafeMutableBufferPointer { dst in
-                horizontal.weights.withUnsafeBufferPointer { kk in
-                    nonisolated(unsafe) let (src, dst, kk) = (src.baseAddress!, dst.baseAddress!, kk.baseAddress!)
-                    split(firstRow..<lastRow, threads) { row in
-                        let srcRow = ((region.y + row) * image.width + region.x) * 3
-                        let dstRow = (row - firstRow) * outWidth * 3
-                        for xx in 0..<outWidth {
-                            var r = rounding
-                            var g = rounding
-                            var b = rounding
-                            let x0 = horizontal.first[xx]
-                            let k = xx * horizontal.size
-                            for x in 0..<horizontal.count[xx] {
-                                let p = srcRow + (x0 + x) * 3
-                                let w = kk[k + x]
-                                r &+= Int32(src[p]) &* w
-                                g &+= Int32(src[p + 1]) &* w
-                                b &+= Int32(src[p + 2]) &* w
-                            }
-                            dst[dstRow + xx * 3] = clip8(r)
-                            dst[dstRow + xx * 3 + 1] = clip8(g)
-                            dst[dstRow + xx * 3 + 2] = clip8(b)
+                offsets.withUnsafeBufferPointer { o in
+                    weights.withUnsafeBufferPointer { w in
+                        nonisolated(unsafe) let (src, dst, o, w) = (
+                            src, dst.baseAddress!, o.baseAddress!, w.baseAddress!
+                        )
+                        split(firstRow..<lastRow, threads) { row in
+                            let start = (region.y + row) * image.width * 3
+                            reco_resize_row(
+                                src.baseAddress! + start, Int64(src.count - start), o, w, Int64(taps),
+                                Int64(outWidth), largest, dst + (row - firstRow) * outWidth * 3)
                         }
                     }
                 }
