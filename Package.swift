@@ -85,7 +85,7 @@ let package = Package(
         .executableTarget(
             name: "RecoService",
             dependencies: [
-                "Catalog", "Demo", "Embedding", "Evaluation", "Ranking", "RecoServer",
+                "Catalog", "Compute", "Demo", "Embedding", "Evaluation", "Ranking", "RecoServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

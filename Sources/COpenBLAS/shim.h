@@ -1,1 +1,2 @@
 #include <cblas.h>
+

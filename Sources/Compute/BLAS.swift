@@ -1,5 +1,9 @@
 import COpenBLAS
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The slice of CBLAS that reco uses, with Swift sizes (CBLAS takes Int32), row-major throughout.
 /// The only place that calls OpenBLAS.
 ///
@@ -8,7 +12,23 @@ import COpenBLAS
 /// pool must not be entered from several threads at once. Every entry point makes sure of that
 /// before its first call, so no caller (a model load, a test) has to remember it.
 public enum BLAS {
-    private static let singleThreaded: Void = openblas_set_num_threads(1)
+    private static let singleThreaded: Void = {
+        openblas_set_num_threads(1)
+        // The worker threads OpenBLAS started when it loaded spin in sched_yield for a while
+        // (measured: ~9 % of the CPU of a short `reco embed`) and are never used: stop them with
+        // the function OpenBLAS's own fork handler uses. Looked up, not linked: a serial build of
+        // OpenBLAS (another Debian alternative) has no thread pool and no such function.
+        #if canImport(Glibc)
+            if let stop = dlsym(nil, "blas_thread_shutdown_") {  // nil: glibc's RTLD_DEFAULT
+                _ = unsafeBitCast(stop, to: (@convention(c) () -> Int32).self)()
+            }
+        #endif
+    }()
+
+    /// Makes OpenBLAS single-threaded now and stops the thread pool it started at load. Every entry
+    /// point does this before its first call; a process that may never call BLAS (embedding) calls
+    /// it at start so the idle pool does not spin beside its work.
+    public static func runSingleThreaded() { _ = singleThreaded }
 
     /// C[m×n] += A[m×k] · B[k×n].
     public static func multiplyAccumulating(

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Compute
 
 @main
 struct Reco: AsyncParsableCommand {
@@ -13,4 +14,10 @@ struct Reco: AsyncParsableCommand {
             DemoCommand.self, SimulateCommand.self, EvalCommand.self,
         ]
     )
+
+    static func main() async {
+        // Before any work: OpenBLAS's load-time thread pool would otherwise spin beside it.
+        BLAS.runSingleThreaded()
+        await main(nil)
+    }
 }
