@@ -65,7 +65,7 @@ let package = Package(
         .target(
             name: "RecoServer",
             dependencies: [
-                "Catalog", "Embedding", "Ranking",
+                "Catalog", "Compute", "Embedding", "Ranking",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),

@@ -1,2 +1,1 @@
 #include <cblas.h>
-

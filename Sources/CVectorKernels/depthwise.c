@@ -1,5 +1,5 @@
 // Depthwise k×k convolution (NHWC, channels contiguous) with TF-SAME padding; bias and ReLU6 fused.
-#include "network_kernels.h"
+#include "kernel_support.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,9 +35,34 @@ static void depthwise_portable(const float *input, int64_t first_row, int64_t h,
                     for (int64_t c = c_begin; c < channels; c++) o[c] += x[c] * t[c];
                 }
             }
-            for (int64_t c = c_begin; c < channels; c++) o[c] = o[c] > 0 ? (o[c] < 6 ? o[c] : 6) : 0;
+            for (int64_t c = c_begin; c < channels; c++) o[c] = finish(o[c], RECO_EPILOGUE_RELU6, NULL);
         }
     }
+}
+
+/// The input rows that output rows [out_row0, out_row1) read, copied with px zero columns before
+/// each row and enough after it that every window is whole: (ow − 1)·s + k columns.
+typedef struct {
+    float *rows; // owned: free() it
+    int64_t first_row, width;
+} padded;
+
+static padded padded_band(const float *input, int64_t first_row, int64_t h, int64_t w, int64_t channels, int64_t k,
+                          int64_t s, int64_t py, int64_t px, int64_t out_row0, int64_t out_row1) {
+    const int64_t ow = (w + s - 1) / s, wide = (ow - 1) * s + k;
+    const int64_t row0 = out_row0 * s - py < 0 ? 0 : out_row0 * s - py;
+    const int64_t row1 = (out_row1 - 1) * s - py + k > h ? h : (out_row1 - 1) * s - py + k;
+    float *rows = malloc((size_t)((row1 - row0) * wide * channels) * sizeof(float));
+    if (!rows) abort();
+    const int64_t right = wide - px - w; // zero columns after the row (negative: the row is cut)
+    for (int64_t iy = row0; iy < row1; iy++) {
+        float *dst = rows + (iy - row0) * wide * channels;
+        memset(dst, 0, (size_t)(px * channels) * sizeof(float));
+        memcpy(dst + px * channels, input + (iy - first_row) * w * channels,
+               (size_t)((right < 0 ? w + right : w) * channels) * sizeof(float));
+        if (right > 0) memset(dst + (px + w) * channels, 0, (size_t)(right * channels) * sizeof(float));
+    }
+    return (padded){rows, row0, wide};
 }
 
 #if defined(__x86_64__)

@@ -5,7 +5,7 @@
 // micro-kernel broadcasts straight from MR input rows (packing them per call measured 11–18 % of
 // the network's time), the bias starts the accumulators, and ReLU6 / the residual are applied in
 // registers before the one store.
-#include "network_kernels.h"
+#include "kernel_support.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -69,14 +69,9 @@ static void micro_portable(const float *a, const float *b_panel, int64_t k, cons
     for (int64_t q = 0; q < k; q++)
         for (int r = 0; r < MR; r++)
             for (int j = 0; j < NR; j++) acc[r][j] += a[(r < rows ? r : rows - 1) * k + q] * b_panel[q * NR + j];
-    for (int64_t r = 0; r < rows; r++) {
-        for (int64_t j = 0; j < cols; j++) {
-            float x = acc[r][j];
-            if (epilogue == RECO_EPILOGUE_RELU6) x = x > 0 ? (x < 6 ? x : 6) : 0;
-            else if (epilogue == RECO_EPILOGUE_RESIDUAL) x += residual[r * ldo + j];
-            out[r * ldo + j] = x;
-        }
-    }
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t j = 0; j < cols; j++)
+            out[r * ldo + j] = finish(acc[r][j], epilogue, residual ? residual + r * ldo + j : NULL);
 }
 
 #if defined(__x86_64__)
@@ -86,7 +81,7 @@ static void micro_portable(const float *a, const float *b_panel, int64_t k, cons
 #define LANES 16
 #define MASK_T __mmask16
 #define MASKS_ARE_FREE 1
-#define MASK(count) ((count) >= 16 ? (__mmask16)0xFFFF : (count) <= 0 ? (__mmask16)0 : (__mmask16)((1u << (count)) - 1))
+#define MASK(count) mask16(count)
 #define LOAD(p) _mm512_loadu_ps(p)
 #define LOADM(p, m) _mm512_maskz_loadu_ps(m, p)
 #define STORE(p, v) _mm512_storeu_ps(p, v)

@@ -7,8 +7,7 @@
 //     are packed in groups of 4 input channels per column (the instruction's dot of 4).
 //   - Elsewhere (AVX2, portable): plain loops over [k × 16] int8 panels that the compiler
 //     vectorises, compiled once for the baseline and once for AVX2.
-#include "network_kernels.h"
-#include <math.h>
+#include "kernel_support.h"
 #include <string.h>
 
 #if defined(__x86_64__)
@@ -30,8 +29,6 @@ const char *reco_qpointwise_kernel(reco_isa isa) {
 }
 
 enum { VNNI_MR = 14, VNNI_NR = 32, PLAIN_MR = 4, PLAIN_NR = 16 };
-
-static int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
 
 int64_t reco_qpointwise_padded_columns(reco_isa isa, int64_t n) {
     return round_up(n, uses_vnni(isa) ? VNNI_NR : PLAIN_NR);
@@ -73,18 +70,9 @@ static void quantise_rows(const float *input, int64_t rows, int64_t mr, int64_t 
     for (int64_t r = 0; r < mr; r++) {
         const float *x = input + (r < rows ? r : rows - 1) * k;
         uint8_t *q = dst + r * kp;
-        for (int64_t j = 0; j < k; j++) {
-            const float v = nearbyintf(x[j] * inverse) + (float)zero;
-            q[j] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
-        }
+        for (int64_t j = 0; j < k; j++) q[j] = quantise(x[j], inverse, zero);
         for (int64_t j = k; j < kp; j++) q[j] = 0;
     }
-}
-
-static inline float finish(float v, reco_epilogue epilogue, const float *residual) {
-    if (epilogue == RECO_EPILOGUE_RELU6) return v > 0 ? (v < 6 ? v : 6) : 0;
-    if (epilogue == RECO_EPILOGUE_RESIDUAL) return v + *residual;
-    return v;
 }
 
 /// The plain kernel: one MR×16 tile from quantised rows a (stride k) and a [k × 16] panel.
@@ -161,8 +149,7 @@ vnni_tile(const uint8_t *a, int64_t kp, const int8_t *b, int64_t rows, int64_t c
     const __m512i zero_sums1 = _mm512_mullo_epi32(_mm512_set1_epi32(input_zero), _mm512_loadu_si512(sums + 16));
     const __m512 bias0 = _mm512_loadu_ps(bias), bias1 = _mm512_loadu_ps(bias + 16);
     const __m512 zero = _mm512_setzero_ps(), six = _mm512_set1_ps(6);
-    const __mmask16 m0 = cols >= 16 ? 0xFFFF : (__mmask16)((1u << cols) - 1);
-    const __mmask16 m1 = cols >= 32 ? 0xFFFF : cols <= 16 ? 0 : (__mmask16)((1u << (cols - 16)) - 1);
+    const __mmask16 m0 = mask16(cols), m1 = mask16(cols - 16);
     for (int r = 0; r < VNNI_MR; r++) {
         if (r >= rows) break;
         __m512 y0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][0], zero_sums0)), scale0, bias0);
@@ -194,10 +181,7 @@ __attribute__((target("avx512f,avx512bw"))) static void quantise_rows_avx512(con
             __m512i v = _mm512_add_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(x + j), inverse)), z);
             _mm_storeu_si128((__m128i *)(q + j), _mm512_cvtusepi32_epi8(_mm512_max_epi32(v, lowest)));
         }
-        for (; j < k; j++) {
-            const float v = nearbyintf(x[j] * (1 / scale)) + (float)zero;
-            q[j] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
-        }
+        for (; j < k; j++) q[j] = quantise(x[j], 1 / scale, zero);
         for (; j < kp; j++) q[j] = 0;
     }
 }

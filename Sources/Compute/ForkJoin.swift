@@ -66,6 +66,16 @@ public final class ForkJoin: @unchecked Sendable {
         }
     }
 
+    /// Cuts `range` into `parts` near-equal contiguous pieces (no more pieces than indices) and runs
+    /// `body(piece, indices)` for each at once, as `run` does.
+    public func split(_ range: Range<Int>, parts: Int, _ body: (_ piece: Int, _ indices: Range<Int>) -> Void) {
+        let count = range.count
+        let pieces = max(1, min(parts, count))
+        run(pieces) { piece in
+            body(piece, range.lowerBound + count * piece / pieces..<range.lowerBound + count * (piece + 1) / pieces)
+        }
+    }
+
     private static func serve(_ helper: Helper) {
         var seen = 0
         while true {

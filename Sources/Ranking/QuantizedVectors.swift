@@ -77,9 +77,7 @@ public struct QuantizedVectors: Sendable {
         let parts = max(1, min(threads, count / max(1, rowsPerThread)))
         scores.withUnsafeMutableBufferPointer { out in
             nonisolated(unsafe) let out = out.baseAddress!
-            ForkJoin.shared.run(parts) { part in
-                let rows = count * part / parts..<count * (part + 1) / parts
-                scan(q, rows: rows, into: out + rows.lowerBound)
+            ForkJoin.shared.split(0..<count, parts: parts) { _, rows in scan(q, rows: rows, into: out + rows.lowerBound)
             }
         }
     }

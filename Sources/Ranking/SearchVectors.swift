@@ -1,4 +1,4 @@
-import Foundation
+import Compute
 
 /// What search by image keeps in a snapshot: the active items' vectors as int8 codes only (row →
 /// item) and, for large catalogs, an inverted file over them. Their scores are approximate; a
@@ -61,7 +61,7 @@ public struct SearchVectors: Sendable {
             let admits = { (row: Int32) in accept(items[Int(row)]) }
             if let index { return index.top(query, in: vectors, k: count, accept: admits) }
             var scores = [Float](repeating: 0, count: self.count)
-            vectors.scores(query, into: &scores, threads: ProcessInfo.processInfo.activeProcessorCount)
+            vectors.scores(query, into: &scores, threads: ForkJoin.shared.width)
             var heap = TopK(k: count)
             for (r, s) in scores.enumerated() where s >= heap.threshold && admits(Int32(r)) { heap.insert(s, Int32(r)) }
             return heap.neighbours

@@ -1,4 +1,5 @@
 import Catalog
+import Compute
 import Embedding
 import Foundation
 import Hummingbird
@@ -135,7 +136,7 @@ struct SearchRoute: Sendable {
         let rerank = self.rerank
         do {
             let found = try await pool.runIfActive {
-                let query = try embedder.embed(data, threads: ProcessInfo.processInfo.activeProcessorCount).vector
+                let query = try embedder.embed(data, threads: ForkJoin.shared.width).vector
                 return catalog.search(
                     query, filter: wanted, limit: count, exact: rerank?.exact(query, catalog: catalog))
             }

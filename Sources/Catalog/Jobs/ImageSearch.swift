@@ -1,3 +1,4 @@
+import Compute
 import Embedding
 import Foundation
 import Ranking
@@ -20,7 +21,7 @@ public struct ImageSearch: Sendable {
     }
 
     public func search(_ image: Data, limit: Int) throws -> [Result] {
-        let query = try embedder.embed(image, threads: ProcessInfo.processInfo.activeProcessorCount).vector
+        let query = try embedder.embed(image, threads: ForkJoin.shared.width).vector
         let loaded = try NeighbourBuild(database: database, model: embedder.modelIdentifier).loadVectors()
         guard !loaded.ids.isEmpty else { return [] }
         return VectorSearch.top(query, in: loaded.matrix, k: limit).map {

@@ -90,11 +90,13 @@ enum Resampler {
                         nonisolated(unsafe) let (src, dst, o, w) = (
                             src, dst.baseAddress!, o.baseAddress!, w.baseAddress!
                         )
-                        split(firstRow..<lastRow, threads) { row in
-                            let start = (region.y + row) * image.width * 3
-                            reco_resize_row(
-                                src.baseAddress! + start, Int64(src.count - start), o, w, Int64(taps),
-                                Int64(outWidth), largest, dst + (row - firstRow) * outWidth * 3)
+                        ForkJoin.shared.split(firstRow..<lastRow, parts: threads) { _, rows in
+                            for row in rows {
+                                let start = (region.y + row) * image.width * 3
+                                reco_resize_row(
+                                    src.baseAddress! + start, Int64(src.count - start), o, w, Int64(taps),
+                                    Int64(outWidth), largest, dst + (row - firstRow) * outWidth * 3)
+                            }
                         }
                     }
                 }
@@ -106,35 +108,27 @@ enum Resampler {
             out.withUnsafeMutableBufferPointer { dst in
                 vertical.weights.withUnsafeBufferPointer { kk in
                     nonisolated(unsafe) let (src, dst, kk) = (src.baseAddress!, dst.baseAddress!, kk.baseAddress!)
-                    split(0..<outHeight, threads) { yy in
-                        let y0 = vertical.first[yy] - firstRow
-                        let k = yy * vertical.size
-                        // Tap by tap over a whole row of sums: the inner loop runs over contiguous
-                        // bytes and vectorises (same sums, in the same order, as byte by byte).
-                        withUnsafeTemporaryAllocation(of: Int32.self, capacity: rowBytes) { acc in
-                            acc.initialize(repeating: rounding)
-                            for y in 0..<vertical.count[yy] {
-                                let w = kk[k + y]
-                                let row = src + (y0 + y) * rowBytes
-                                for i in 0..<rowBytes { acc[i] &+= Int32(row[i]) &* w }
+                    ForkJoin.shared.split(0..<outHeight, parts: threads) { _, rows in
+                        for yy in rows {
+                            let y0 = vertical.first[yy] - firstRow
+                            let k = yy * vertical.size
+                            // Tap by tap over a whole row of sums: the inner loop runs over contiguous
+                            // bytes and vectorises (same sums, in the same order, as byte by byte).
+                            withUnsafeTemporaryAllocation(of: Int32.self, capacity: rowBytes) { acc in
+                                acc.initialize(repeating: rounding)
+                                for y in 0..<vertical.count[yy] {
+                                    let w = kk[k + y]
+                                    let row = src + (y0 + y) * rowBytes
+                                    for i in 0..<rowBytes { acc[i] &+= Int32(row[i]) &* w }
+                                }
+                                let line = dst + yy * rowBytes
+                                for i in 0..<rowBytes { line[i] = clip8(acc[i]) }
                             }
-                            let line = dst + yy * rowBytes
-                            for i in 0..<rowBytes { line[i] = clip8(acc[i]) }
                         }
                     }
                 }
             }
         }
         return out
-    }
-
-    /// Runs `body` for every index of `range`, the range cut into `threads` parts run at once.
-    private static func split(_ range: Range<Int>, _ threads: Int, _ body: (Int) -> Void) {
-        let parts = max(1, min(threads, range.count))
-        ForkJoin.shared.run(parts) { part in
-            let lower = range.lowerBound + range.count * part / parts
-            let upper = range.lowerBound + range.count * (part + 1) / parts
-            (lower..<upper).forEach(body)
-        }
     }
 }

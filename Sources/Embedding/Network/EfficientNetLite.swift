@@ -193,11 +193,11 @@ public final class EfficientNetLite: Sendable {
         }
         let parts = workspaces.count
         var size = stem.outputSize
-        Self.split(size, parts) { part, rows in
+        ForkJoin.shared.split(0..<size, parts: parts) { part, rows in
             convolve(stem, input: y, output: x, rows: rows, patches: workspaces[part].expanded.baseAddress!)
         }
         for block in blocks {
-            Self.split(block.outputSize, parts) { part, rows in
+            ForkJoin.shared.split(0..<block.outputSize, parts: parts) { part, rows in
                 run(block, input: x, output: y, outputRows: rows, workspace: workspaces[part])
             }
             size = block.outputSize
@@ -205,7 +205,7 @@ public final class EfficientNetLite: Sendable {
             swap(&x, &y)
         }
         let rows = size * size
-        Self.split(rows, parts) { _, part in
+        ForkJoin.shared.split(0..<rows, parts: parts) { _, part in
             let offset = part.lowerBound * head.inChannels
             pointwise(
                 head, input: x + offset, output: y + part.lowerBound * head.outChannels, rows: part.count, .relu6)
@@ -214,12 +214,6 @@ public final class EfficientNetLite: Sendable {
             Kernels.averagePool(y, rows: rows, channels: head.outChannels, into: buffer.baseAddress!)
             initialized = head.outChannels
         }
-    }
-
-    /// Runs `body(part, rows)` for `parts` near-equal parts of `0..<count` at once (`ForkJoin`), and
-    /// returns when all have.
-    private static func split(_ count: Int, _ parts: Int, _ body: (Int, Range<Int>) -> Void) {
-        ForkJoin.shared.run(parts) { part in body(part, count * part / parts..<count * (part + 1) / parts) }
     }
 
     /// The 1000 ImageNet logits of one pooled feature vector.

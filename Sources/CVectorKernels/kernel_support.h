@@ -1,0 +1,28 @@
+// Small pieces the kernel files share (not part of the module's public headers).
+#ifndef RECO_KERNEL_SUPPORT_H
+#define RECO_KERNEL_SUPPORT_H
+#include "network_kernels.h"
+#include <math.h>
+#include <stdint.h>
+
+static inline int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
+
+/// A 1×1 convolution's epilogue on one value: ReLU6, the residual add, or nothing.
+static inline float finish(float v, reco_epilogue epilogue, const float *residual) {
+    if (epilogue == RECO_EPILOGUE_RELU6) return v > 0 ? (v < 6 ? v : 6) : 0;
+    if (epilogue == RECO_EPILOGUE_RESIDUAL) return v + *residual;
+    return v;
+}
+
+/// x as uint8 with x ≈ (q − zero) / inverse: rounded to nearest even, saturated to 0...255.
+static inline uint8_t quantise(float x, float inverse, int32_t zero) {
+    const float v = nearbyintf(x * inverse) + (float)zero;
+    return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+}
+
+/// The first `count` of 16 lanes (none for count ≤ 0), as an AVX-512 mask.
+static inline uint16_t mask16(int64_t count) {
+    return count >= 16 ? 0xFFFF : count <= 0 ? 0 : (uint16_t)((1u << count) - 1);
+}
+
+#endif
