@@ -21,7 +21,7 @@ public enum ImageDecoder {
         try decode(try readFile(path), options: options)
     }
 
-    static func readFile(_ path: String) throws(ImageError) -> Data {
+    public static func readFile(_ path: String) throws(ImageError) -> Data {
         do {
             return try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {

@@ -205,10 +205,10 @@ public final class EfficientNetLite: Sendable {
             swap(&x, &y)
         }
         let rows = size * size
-        ForkJoin.shared.split(0..<rows, parts: parts) { _, part in
-            let offset = part.lowerBound * head.inChannels
-            pointwise(
-                head, input: x + offset, output: y + part.lowerBound * head.outChannels, rows: part.count, .relu6)
+        ForkJoin.shared.split(0..<rows, parts: parts) { _, pixels in
+            NetworkKernels.pointwise(
+                head, input: x + pixels.lowerBound * head.inChannels, rows: pixels.count,
+                output: y + pixels.lowerBound * head.outChannels, .relu6)
         }
         return [Float](unsafeUninitializedCapacity: head.outChannels) { buffer, initialized in
             Kernels.averagePool(y, rows: rows, channels: head.outChannels, into: buffer.baseAddress!)
@@ -260,10 +260,9 @@ public final class EfficientNetLite: Sendable {
                 }
                 let fresh = held.upperBound..<needed.upperBound
                 if !fresh.isEmpty {
-                    pointwise(
-                        expand, input: x + fresh.lowerBound * size * inChannels,
-                        output: expanded + held.count * rowFloats,
-                        rows: fresh.count * size, .relu6)
+                    NetworkKernels.pointwise(
+                        expand, input: x + fresh.lowerBound * size * inChannels, rows: fresh.count * size,
+                        output: expanded + held.count * rowFloats, .relu6)
                 }
                 held = needed.lowerBound..<needed.upperBound
                 rows = UnsafePointer(expanded)
@@ -275,8 +274,8 @@ public final class EfficientNetLite: Sendable {
             )
             let out = oy0 * outSize * block.project.outChannels
             // A residual block has stride 1 and equal channels: output pixel i adds input pixel i.
-            pointwise(
-                block.project, input: dwOut, output: y + out, rows: (oy1 - oy0) * outSize,
+            NetworkKernels.pointwise(
+                block.project, input: dwOut, rows: (oy1 - oy0) * outSize, output: y + out,
                 block.hasResidual ? .residual(UnsafePointer(x + out)) : .linear)
             oy0 = oy1
         }
@@ -294,17 +293,9 @@ public final class EfficientNetLite: Sendable {
             Kernels.patches(
                 input, size: stem.inputSize, channels: stem.inChannels, kernel: stem.kernel, stride: stem.stride,
                 outputRows: band, into: patches)
-            pointwise(
-                stem.conv, input: patches, output: output + oy0 * size * stem.conv.outChannels,
-                rows: band.count * size, .relu6)
+            NetworkKernels.pointwise(
+                stem.conv, input: patches, rows: band.count * size,
+                output: output + oy0 * size * stem.conv.outChannels, .relu6)
         }
-    }
-
-    /// A 1×1 convolution over `rows` pixels, bias and epilogue fused (`NetworkKernels.pointwise`).
-    private func pointwise(
-        _ layer: PointwiseLayer, input: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>,
-        rows: Int, _ epilogue: NetworkKernels.Epilogue
-    ) {
-        NetworkKernels.pointwise(layer, input: input, rows: rows, output: output, epilogue)
     }
 }

@@ -24,11 +24,8 @@ struct CalibrateCommand: ParsableCommand {
     func run() throws {
         let store = options.modelDir.map { ModelStore(directory: URL(fileURLWithPath: $0)) } ?? ModelStore.locate()
         let network = try store.load(options.model, precision: .fp32)
-        let loaded = try photos.map { path in
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw ValidationError("cannot read \(path)")
-            }
-            return (name: URL(fileURLWithPath: path).lastPathComponent, data: data)
+        let loaded = try photos.map {
+            (name: URL(fileURLWithPath: $0).lastPathComponent, data: try ImageDecoder.readFile($0))
         }
         let calibration = try Calibrator.measure(network: network, photos: loaded)
         let url = output.map { URL(fileURLWithPath: $0) } ?? store.calibrationURL(options.model)
