@@ -37,7 +37,7 @@ static int64_t padded_columns(reco_isa isa, int64_t n) {
 
 int64_t reco_pointwise_packed_count(reco_isa isa, int64_t k, int64_t n) { return k * padded_columns(isa, n); }
 
-void reco_pointwise_pack(reco_isa isa, const float *weights, const float *bias, int64_t k, int64_t n,
+void reco_pointwise_pack(reco_isa isa, const float *weights, int transposed, const float *bias, int64_t k, int64_t n,
                          float *packed, float *packed_bias) {
     const int64_t nr = shape_of(isa).nr, padded = padded_columns(isa, n);
     // Each panel holds its columns for every input channel: k rows of the panel's width, panel
@@ -46,10 +46,12 @@ void reco_pointwise_pack(reco_isa isa, const float *weights, const float *bias, 
     for (int64_t col0 = 0; col0 < padded; col0 += nr) {
         const int64_t width = padded - col0 < nr ? padded - col0 : nr;
         for (int64_t q = 0; q < k; q++) {
-            for (int64_t j = 0; j < width; j++) *dst++ = col0 + j < n ? weights[q * n + col0 + j] : 0;
+            for (int64_t j = 0, col = col0; j < width; j++, col++) {
+                *dst++ = col >= n ? 0 : transposed ? weights[col * k + q] : weights[q * n + col];
+            }
         }
     }
-    for (int64_t j = 0; j < padded; j++) packed_bias[j] = j < n ? bias[j] : 0;
+    for (int64_t j = 0; j < padded; j++) packed_bias[j] = j < n && bias ? bias[j] : 0;
 }
 
 /// One MR×NR tile: input rows a (row stride k; rows past `rows` repeat the last, computed and not
@@ -159,16 +161,26 @@ void reco_pointwise(reco_isa isa, const float *input, int64_t m, int64_t k, cons
                     const float *packed_bias, int64_t n, reco_epilogue epilogue, const float *residual, float *out) {
     const shape s = shape_of(isa);
     const int64_t padded = padded_columns(isa, n);
-    // Row blocks outermost: a block's MR input rows stay in L1 while every panel passes over them.
-    for (int64_t i = 0; i < m; i += s.mr) {
-        const int64_t rows = m - i < s.mr ? m - i : s.mr;
-        const micro_kernel whole = micro_of(isa, rows, 0), half = micro_of(isa, rows, 1);
-        for (int64_t col = 0; col < padded; col += s.nr) {
-            const int64_t width = padded - col < s.nr ? padded - col : s.nr;
-            const int64_t cols = n - col < width ? n - col : width;
-            (width == s.nr ? whole : half)(input + i * k, packed + col * k, k, packed_bias + col, epilogue,
-                                           residual ? residual + i * n + col : NULL, out + i * n + col, n, rows,
-                                           cols);
+    // Panels in groups of at most 256 KB, each group passing over every row block while it stays in
+    // L2. Without it a large matrix streamed from L3 or memory for every row block: the search
+    // index's 1280 × 4,000 centroids (20 MB) ran at 82 G multiply-adds/s, grouped at 121. The
+    // network's layers gain or lose nothing either way (measured on its shapes).
+    const int64_t group_floats = 64 * 1024;
+    int64_t group = group_floats / (k * s.nr) * s.nr;
+    if (group < s.nr) group = s.nr;
+    for (int64_t first = 0; first < padded; first += group) {
+        const int64_t last = first + group < padded ? first + group : padded;
+        // Row blocks: a block's MR input rows stay in L1 while the group's panels pass over them.
+        for (int64_t i = 0; i < m; i += s.mr) {
+            const int64_t rows = m - i < s.mr ? m - i : s.mr;
+            const micro_kernel whole = micro_of(isa, rows, 0), half = micro_of(isa, rows, 1);
+            for (int64_t col = first; col < last; col += s.nr) {
+                const int64_t width = padded - col < s.nr ? padded - col : s.nr;
+                const int64_t cols = n - col < width ? n - col : width;
+                (width == s.nr ? whole : half)(input + i * k, packed + col * k, k, packed_bias + col, epilogue,
+                                               residual ? residual + i * n + col : NULL, out + i * n + col, n,
+                                               rows, cols);
+            }
         }
     }
 }

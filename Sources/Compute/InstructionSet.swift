@@ -21,6 +21,10 @@ public enum InstructionSet: String, Sendable, CaseIterable, CustomStringConverti
         throw InstructionSetError(requested: named, supported: allCases.filter(\.isSupported))
     }
 
+    /// The selected path, or portable when `RECO_ISA` is invalid: for kernels off the model's path
+    /// (the int8 scan, nearest centroids), which run either way; the model load reports the error.
+    public static var selectedOrPortable: InstructionSet { (try? selected()) ?? .portable }
+
     public var description: String {
         switch self {
         case .portable: "portable (plain C)"

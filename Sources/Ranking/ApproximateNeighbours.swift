@@ -93,12 +93,12 @@ public enum ApproximateNeighbours {
     }
 
     /// X[rows] · X[columns]ᵀ, handed to `body` a block of rows at a time (the block's rows and
-    /// its scores, row-major): the columns are gathered once, and the scores of a large cell
+    /// its scores, row-major): the columns are gathered and packed once (`PackedMatrix`), and the scores of a large cell
     /// stay bounded (at 1 M items, 16 probes put hundreds of thousands of queries on the
     /// largest cells, and one product for all of them ran out of 23 GB).
     static func blockedProduct(
         _ x: UnsafePointer<Float>, d: Int, rows: [Int32], columns: [Int32], block: Int = 512,
-        _ body: (ArraySlice<Int32>, UnsafeBufferPointer<Float>) -> Void
+        isa: InstructionSet = .selectedOrPortable, _ body: (ArraySlice<Int32>, UnsafeBufferPointer<Float>) -> Void
     ) {
         func gather(_ ids: ArraySlice<Int32>) -> [Float] {
             var out = [Float](repeating: 0, count: ids.count * d)
@@ -107,13 +107,15 @@ public enum ApproximateNeighbours {
             }
             return out
         }
-        let b = gather(columns[...])
+        let b = gather(columns[...]).withUnsafeBufferPointer {
+            PackedMatrix(transposing: $0, rows: d, columns: columns.count, isa: isa)
+        }
         var s = [Float](repeating: 0, count: min(block, rows.count) * columns.count)
         for start in stride(from: 0, to: rows.count, by: block) {
             let part = rows[start..<min(rows.count, start + block)]
             let a = gather(part)
             s.withUnsafeMutableBufferPointer { out in
-                BLAS.multiplyTransposed(a, b, into: out.baseAddress!, m: part.count, n: columns.count, k: d)
+                b.multiply(a, count: part.count, into: out.baseAddress!)
                 body(part, UnsafeBufferPointer(rebasing: out[0..<(part.count * columns.count)]))
             }
         }

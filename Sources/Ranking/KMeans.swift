@@ -44,36 +44,41 @@ public enum KMeans {
     }
 
     /// For each row of `m`, the `count` centroids of highest cosine, best first (row-major, `count`
-    /// per row), computed in chunks of rows, one SGEMM each, on `workers` threads.
-    static func nearest(_ m: VectorMatrix, centroids: VectorMatrix, count: Int, workers: Int) -> [Int32] {
+    /// per row), computed in chunks of rows on `workers` threads, with the centroids packed once
+    /// for the GEMM micro-kernels (`PackedMatrix`).
+    static func nearest(
+        _ m: VectorMatrix, centroids: VectorMatrix, count: Int, workers: Int,
+        isa: InstructionSet = .selectedOrPortable
+    ) -> [Int32] {
         let n = m.count
         let cells = centroids.count
         let d = m.dims
+        let packed = centroids.values.withUnsafeBufferPointer {
+            PackedMatrix(transposing: $0, rows: d, columns: cells, isa: isa)
+        }
         let chunk = 256
         var result = [Int32](repeating: 0, count: n * count)
         result.withUnsafeMutableBufferPointer { out in
             let o = out.baseAddress!
             m.values.withUnsafeBufferPointer { xs in
-                centroids.values.withUnsafeBufferPointer { cs in
-                    let (x, c) = (xs.baseAddress!, cs.baseAddress!)
-                    let done = Parallel.forEach(tasks: (n + chunk - 1) / chunk, workers: workers) {
-                        UnsafeMutablePointer<Float>.allocate(capacity: chunk * cells)
-                    } _: { s, t in
-                        let r0 = t * chunk
-                        let rows = min(chunk, n - r0)
-                        BLAS.multiplyTransposed(x + r0 * d, c, into: s, m: rows, n: cells, k: d)
-                        for r in 0..<rows {
-                            var heap = TopK(k: count)
-                            for j in 0..<cells where s[r * cells + j] >= heap.threshold {
-                                heap.insert(s[r * cells + j], Int32(j))
-                            }
-                            for (slot, best) in heap.sorted().enumerated() {
-                                o[(r0 + r) * count + slot] = best.index
-                            }
+                let x = xs.baseAddress!
+                let done = Parallel.forEach(tasks: (n + chunk - 1) / chunk, workers: workers) {
+                    UnsafeMutablePointer<Float>.allocate(capacity: chunk * cells)
+                } _: { s, t in
+                    let r0 = t * chunk
+                    let rows = min(chunk, n - r0)
+                    packed.multiply(x + r0 * d, count: rows, into: s)
+                    for r in 0..<rows {
+                        var heap = TopK(k: count)
+                        for j in 0..<cells where s[r * cells + j] >= heap.threshold {
+                            heap.insert(s[r * cells + j], Int32(j))
+                        }
+                        for (slot, best) in heap.sorted().enumerated() {
+                            o[(r0 + r) * count + slot] = best.index
                         }
                     }
-                    for s in done { s.deallocate() }
                 }
+                for s in done { s.deallocate() }
             }
         }
         return result

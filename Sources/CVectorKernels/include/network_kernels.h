@@ -26,10 +26,11 @@ typedef enum {
 /// Floats of a k×n weight matrix packed for `isa` (columns in zero-padded panels).
 int64_t reco_pointwise_packed_count(reco_isa isa, int64_t k, int64_t n);
 
-/// Packs weights [k × n] (row-major: input channel × output channel) and bias [n] for `isa`.
-/// packed: reco_pointwise_packed_count floats; packed_bias: n rounded up to the panel width.
-void reco_pointwise_pack(reco_isa isa, const float *weights, const float *bias, int64_t k, int64_t n,
-                         float *packed, float *packed_bias);
+/// Packs weights [k × n] (row-major: input channel × output channel; transposed: [n × k]) and bias
+/// [n] (NULL: zeros) for `isa`. packed: reco_pointwise_packed_count floats; packed_bias: n rounded
+/// up to the panel width.
+void reco_pointwise_pack(reco_isa isa, const float *weights, int transposed, const float *bias, int64_t k,
+                         int64_t n, float *packed, float *packed_bias);
 
 /// out[m × n] = epilogue(input[m × k] · W + bias), W and bias as packed for the same `isa`.
 /// residual: m × n floats for RECO_EPILOGUE_RESIDUAL, else ignored. out must not alias input.

@@ -11,7 +11,7 @@ struct PointwiseLayer: Sendable {
     let weights: Weights
 
     enum Weights: Sendable {
-        case float(packed: [Float], bias: [Float])
+        case float(PackedMatrix)
         case int8(Int8Weights)
     }
 
@@ -36,8 +36,7 @@ struct PointwiseLayer: Sendable {
             self.weights = .int8(
                 NetworkKernels.packInt8(weights, bias: bias, k: inChannels, n: outChannels, isa: isa, input: input))
         } else {
-            let (packed, packedBias) = NetworkKernels.pack(weights, bias: bias, k: inChannels, n: outChannels, isa: isa)
-            self.weights = .float(packed: packed, bias: packedBias)
+            self.weights = .float(PackedMatrix(weights, bias: bias, rows: inChannels, columns: outChannels, isa: isa))
         }
     }
 }

@@ -4,28 +4,7 @@ import Compute
 /// The Swift face of the C convolution kernels (`CVectorKernels`): the one place the network calls C.
 enum NetworkKernels {
     /// What a 1×1 convolution does to its sums before the store.
-    enum Epilogue {
-        case relu6
-        case linear
-        case residual(UnsafePointer<Float>)
-    }
-
-    /// Weights [k × n] and bias [n] in the layout of `isa`'s micro-kernel.
-    static func pack(_ weights: [Float], bias: [Float], k: Int, n: Int, isa: InstructionSet) -> (
-        weights: [Float], bias: [Float]
-    ) {
-        let count = Int(reco_pointwise_packed_count(isa.kernelValue, Int64(k), Int64(n)))
-        let padded = count / max(k, 1)
-        var packedBias = [Float](repeating: 0, count: padded)
-        let packed = [Float](unsafeUninitializedCapacity: count) { out, initialized in
-            packedBias.withUnsafeMutableBufferPointer { b in
-                reco_pointwise_pack(
-                    isa.kernelValue, weights, bias, Int64(k), Int64(n), out.baseAddress!, b.baseAddress!)
-            }
-            initialized = count
-        }
-        return (packed, packedBias)
-    }
+    typealias Epilogue = PackedMatrix.Epilogue
 
     /// Weights [k × n] quantised per column to int8 and packed for `isa`'s int8 kernel.
     static func packInt8(
@@ -57,22 +36,11 @@ enum NetworkKernels {
         _ layer: PointwiseLayer, input: UnsafePointer<Float>, rows: Int, output: UnsafeMutablePointer<Float>,
         _ epilogue: Epilogue
     ) {
-        let (mode, residual): (reco_epilogue, UnsafePointer<Float>?) =
-            switch epilogue {
-            case .relu6: (RECO_EPILOGUE_RELU6, nil)
-            case .linear: (RECO_EPILOGUE_LINEAR, nil)
-            case .residual(let skip): (RECO_EPILOGUE_RESIDUAL, skip)
-            }
         switch layer.weights {
-        case .float(let packed, let bias):
-            packed.withUnsafeBufferPointer { w in
-                bias.withUnsafeBufferPointer { b in
-                    reco_pointwise(
-                        layer.isa.kernelValue, input, Int64(rows), Int64(layer.inChannels), w.baseAddress!,
-                        b.baseAddress!, Int64(layer.outChannels), mode, residual, output)
-                }
-            }
+        case .float(let matrix):
+            matrix.multiply(input, count: rows, into: output, epilogue)
         case .int8(let q):
+            let (mode, residual) = epilogue.kernelArguments
             q.packed.withUnsafeBufferPointer { w in
                 q.scales.withUnsafeBufferPointer { s in
                     q.columnSums.withUnsafeBufferPointer { c in
