@@ -93,9 +93,9 @@ public enum ApproximateNeighbours {
     }
 
     /// X[rows] · X[columns]ᵀ, handed to `body` a block of rows at a time (the block's rows and
-    /// its scores, row-major): the columns are gathered and packed once (`PackedMatrix`), and the scores of a large cell
-    /// stay bounded (at 1 M items, 16 probes put hundreds of thousands of queries on the
-    /// largest cells, and one product for all of them ran out of 23 GB).
+    /// its scores, row-major): the columns are gathered and packed once (`PackedMatrix`), and the
+    /// scores of a large cell stay bounded (at 1 M items, 16 probes put hundreds of thousands of
+    /// queries on the largest cells, and one product for all of them ran out of 23 GB).
     static func blockedProduct(
         _ x: UnsafePointer<Float>, d: Int, rows: [Int32], columns: [Int32], block: Int = 512,
         isa: InstructionSet = .selectedOrPortable, _ body: (ArraySlice<Int32>, UnsafeBufferPointer<Float>) -> Void
