@@ -29,7 +29,7 @@ import Testing
                 ]
             ],
             evidence: [40, 10, 5, 30, 0])
-        return .init(catalog: catalog, version: ServingVersion(model: "test-model", items: 5), loadedAt: Date())
+        return .init(catalog: catalog, version: ServingVersion(model: "test-model", itemWrites: 5), loadedAt: Date())
     }
 
     /// The application over a state, its database unreachable (a socket nobody listens on).

@@ -68,6 +68,8 @@ public struct CatalogImporter: Sendable {
             }
             try flush()
             if deactivateMissing { summary.deactivated = try deactivate(except: Set(seen.keys)) }
+            // Keeps the log the services' version check counts small (Migrations/0008).
+            try database.withConnection { _ = try $0.execute("SELECT fold_item_writes()") }
             return summary
         }
     }

@@ -5,7 +5,9 @@ import Ranking
 /// reload runs only when something was written.
 public struct ServingVersion: Sendable, Equatable {
     public var model: String?
-    public var items = 0
+    /// Transactions that have written items (`item_writes`): moves with every committed write.
+    public var itemWrites = 0
+    /// When items were last written.
     public var itemsUpdated: Date?
     public var imageNeighboursBuilt: Date?
     public var coviewsBuilt: Date?
@@ -54,16 +56,17 @@ public struct ServingCatalogLoader: Sendable {
                 return try read()
             }
             let version = try self.version(c)
-            let old = previous.flatMap {
-                $0.version.model == version.model && $0.version.items == version.items ? $0 : nil
-            }
-            let sameImages = old?.version.imageNeighboursBuilt == version.imageNeighboursBuilt
+            let sameModel = previous.flatMap { $0.version.model == version.model ? $0 : nil }
+            let sameImages = sameModel?.version.imageNeighboursBuilt == version.imageNeighboursBuilt
             // An image change can change the items' image hashes, which live with the items.
             let items =
-                if let old, sameImages, old.version.itemsUpdated == version.itemsUpdated { old.catalog.items } else {
+                if let sameModel, sameImages, sameModel.version.itemWrites == version.itemWrites {
+                    sameModel.catalog.items
+                } else {
                     try timed("items") { try readItems(c) }
                 }
             // The same count is the same item set (only ever grown), so the same indices.
+            let old = sameModel.flatMap { $0.catalog.items.count == items.count ? $0 : nil }
             let index = old?.catalog.itemIndex ?? ServingCatalog.index(items)
             let image: FlatLists<Neighbour>
             var vectors: SearchVectors?
@@ -166,12 +169,14 @@ public struct ServingCatalogLoader: Sendable {
         let model = try self.model ?? newestModel(c)
         let row = try c.query(
             """
-            SELECT (SELECT count(*) FROM items) AS items, (SELECT max(updated_at) FROM items) AS updated,
+            SELECT f.writes + (SELECT count(*) FROM item_writes) AS item_writes,
+                   greatest(f.last_at, (SELECT max(at) FROM item_writes)) AS updated,
                    (SELECT built_at FROM image_neighbour_builds WHERE model = $1) AS image_built,
                    (SELECT updated_at FROM coview_builds) AS coviews_built
+            FROM item_writes_folded f
             """, [model.map(PGValue.text) ?? .null], prepare: true)[0]
         return ServingVersion(
-            model: model, items: try row.int("items"), itemsUpdated: try row.optionalDate("updated"),
+            model: model, itemWrites: try row.int("item_writes"), itemsUpdated: try row.optionalDate("updated"),
             imageNeighboursBuilt: try row.optionalDate("image_built"),
             coviewsBuilt: try row.optionalDate("coviews_built"))
     }

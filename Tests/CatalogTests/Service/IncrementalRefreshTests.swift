@@ -76,4 +76,35 @@ import Testing
                 grown.catalog.item($0.index).id
             } == "a1")
     }
+
+    /// The version moves with every committed item write, including one that commits after a later
+    /// write and leaves `updated_at` alone (a scan of max(updated_at) and count(*) missed that), and
+    /// folding the write log into its summary row does not move it.
+    @Test func everyCommittedItemWriteMovesTheVersionAndFoldingDoesNot() throws {
+        let db = try ServiceCatalog.make()
+        let loader = ServingCatalogLoader(database: db, model: ServiceCatalog.model)
+        let before = try loader.version()
+        let (late, early) = try db.withConnection { a in
+            try a.execute("BEGIN")
+            try a.execute("UPDATE items SET in_stock = false WHERE id = 'a1'")
+            try db.withConnection { b in
+                _ = try b.execute("UPDATE items SET in_stock = false, updated_at = now() WHERE id = 'b1'")
+            }
+            let early = try loader.version()
+            try a.execute("COMMIT")
+            return (try loader.version(), early)
+        }
+        #expect(early != before && late != early && late.itemsUpdated == early.itemsUpdated)
+        let loaded = try loader.load()
+        #expect(loaded.catalog.item(try #require(loaded.catalog.index(of: "a1"))).facts.inStock == false)
+
+        // Written an hour ago, as far as the log knows: folded.
+        try db.withConnection { _ = try $0.execute("UPDATE item_writes SET at = at - interval '1 hour'") }
+        let old = try loader.version()
+        try db.withConnection {
+            _ = try $0.execute("SELECT fold_item_writes()")
+            #expect(try $0.query("SELECT count(*) AS n FROM item_writes")[0].int("n") == 0)
+        }
+        #expect(try loader.version() == old && old.itemWrites == late.itemWrites)
+    }
 }
