@@ -38,20 +38,25 @@ int64_t reco_qpointwise_packed_bytes(reco_isa isa, int64_t k, int64_t n) {
     return (uses_vnni(isa) ? round_up(k, 4) : k) * reco_qpointwise_padded_columns(isa, n);
 }
 
-void reco_qpointwise_pack(reco_isa isa, const float *weights, int64_t k, int64_t n, int8_t *packed, float *scales,
-                          int32_t *column_sums) {
+/// Element (q, c) of a k×n matrix stored as is or transposed ([n × k]).
+static inline float weight_at(const float *weights, int transposed, int64_t k, int64_t n, int64_t q, int64_t c) {
+    return transposed ? weights[c * k + q] : weights[q * n + c];
+}
+
+void reco_qpointwise_pack(reco_isa isa, const float *weights, int transposed, int64_t k, int64_t n, int8_t *packed,
+                          float *scales, int32_t *column_sums) {
     const int64_t padded = reco_qpointwise_padded_columns(isa, n);
     const int vnni = uses_vnni(isa);
     const int64_t nr = vnni ? VNNI_NR : PLAIN_NR, kp = vnni ? round_up(k, 4) : k;
     memset(packed, 0, (size_t)(kp * padded));
     for (int64_t c = 0; c < padded; c++) {
         float largest = 0;
-        for (int64_t q = 0; q < k && c < n; q++) largest = fmaxf(largest, fabsf(weights[q * n + c]));
+        for (int64_t q = 0; q < k && c < n; q++) largest = fmaxf(largest, fabsf(weight_at(weights, transposed, k, n, q, c)));
         const float scale = largest > 0 ? largest / 127 : 1;
         scales[c] = scale;
         int32_t sum = 0;
         for (int64_t q = 0; q < k && c < n; q++) {
-            const int8_t code = (int8_t)lrintf(weights[q * n + c] / scale);
+            const int8_t code = (int8_t)lrintf(weight_at(weights, transposed, k, n, q, c) / scale);
             sum += code;
             const int64_t panel = c / nr, j = c % nr;
             // VNNI: panel, group of 4 rows, column, row in group. Plain: panel, row, column.

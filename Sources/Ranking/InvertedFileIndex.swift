@@ -9,8 +9,8 @@ public struct InvertedFileIndex: Sendable {
     /// Rows of each cell.
     let cells: [[Int32]]
 
-    /// Centroids trained on a sample of the decoded rows; every row assigned in decoded chunks, so
-    /// the float32 copy never exists whole.
+    /// Centroids trained on a sample of the decoded rows; every row assigned by its codes, in
+    /// chunks, so no float32 copy ever exists whole.
     public init(
         _ v: QuantizedVectors, parameters p: ApproximateNeighbours.Parameters = .init(probes: 16),
         workers: Int = ProcessInfo.processInfo.activeProcessorCount
@@ -24,7 +24,7 @@ public struct InvertedFileIndex: Sendable {
         let chunk = 16_384
         for start in stride(from: 0, to: v.count, by: chunk) {
             let rows = start..<min(v.count, start + chunk)
-            let nearest = KMeans.nearest(v.decoded(rows), centroids: centroids, count: 1, workers: workers)
+            let nearest = KMeans.nearest(v.codes(rows), centroids: centroids, count: 1, workers: workers, codes: true)
             for (offset, cell) in nearest.enumerated() { cells[Int(cell)].append(Int32(start + offset)) }
         }
         self.cells = cells

@@ -45,17 +45,27 @@ public enum KMeans {
 
     /// For each row of `m`, the `count` centroids of highest cosine, best first (row-major, `count`
     /// per row), computed in chunks of rows on `workers` threads, with the centroids packed once
-    /// for the GEMM micro-kernels (`PackedMatrix`).
+    /// for the GEMM micro-kernels. `codes`: `m`'s rows are int8 codes (whole numbers in ±127, each
+    /// row at its own scale, which does not change its ranking): on a CPU with AVX-512 VNNI they
+    /// are multiplied exactly as int8 by int8 centroids, 4× the float32 kernel's rate (a million
+    /// rows by 4,000 centroids: BENCHMARKS.md).
     static func nearest(
         _ m: VectorMatrix, centroids: VectorMatrix, count: Int, workers: Int,
-        isa: InstructionSet = .selectedOrPortable
+        isa: InstructionSet = .selectedOrPortable, codes: Bool = false
     ) -> [Int32] {
         let n = m.count
         let cells = centroids.count
         let d = m.dims
-        let packed = centroids.values.withUnsafeBufferPointer {
-            PackedMatrix(transposing: $0, rows: d, columns: cells, isa: isa)
-        }
+        let product: (UnsafePointer<Float>, Int, UnsafeMutablePointer<Float>) -> Void =
+            centroids.values.withUnsafeBufferPointer { c in
+                if codes && PackedInt8Matrix.isFast(on: isa) {
+                    let packed = PackedInt8Matrix(transposing: c, rows: d, columns: cells, isa: isa)
+                    // Codes in ±127 with zero point 128 are exactly the kernel's uint8 inputs.
+                    return { packed.multiply($0, count: $1, inputScale: 1, inputZero: 128, into: $2) }
+                }
+                let packed = PackedMatrix(transposing: c, rows: d, columns: cells, isa: isa)
+                return { packed.multiply($0, count: $1, into: $2) }
+            }
         let chunk = 256
         var result = [Int32](repeating: 0, count: n * count)
         result.withUnsafeMutableBufferPointer { out in
@@ -67,7 +77,7 @@ public enum KMeans {
                 } _: { s, t in
                     let r0 = t * chunk
                     let rows = min(chunk, n - r0)
-                    packed.multiply(x + r0 * d, count: rows, into: s)
+                    product(x + r0 * d, rows, s)
                     for r in 0..<rows {
                         var heap = TopK(k: count)
                         for j in 0..<cells where s[r * cells + j] >= heap.threshold {

@@ -109,12 +109,26 @@ public struct QuantizedVectors: Sendable {
         return out
     }
 
-    /// Rows `rows` decoded back to float32 (training and assigning search cells).
-    func decoded(_ rows: some Sequence<Int>) -> VectorMatrix {
-        var values: [Float] = []
-        for r in rows {
-            let scale = scales[r]
-            values += codes[(r * dims)..<((r + 1) * dims)].map { Float($0) * scale }
+    /// Rows `rows` decoded back to float32 (training search cells).
+    func decoded(_ rows: [Int]) -> VectorMatrix {
+        rows.withUnsafeBufferPointer { decode($0, scaled: true) }
+    }
+
+    /// Rows `rows`' codes as float32, each row unscaled (`KMeans.nearest(codes:)`: assigning every
+    /// row to its search cell).
+    func codes(_ rows: Range<Int>) -> VectorMatrix {
+        Array(rows).withUnsafeBufferPointer { decode($0, scaled: false) }
+    }
+
+    private func decode(_ rows: UnsafeBufferPointer<Int>, scaled: Bool) -> VectorMatrix {
+        let values = [Float](unsafeUninitializedCapacity: rows.count * dims) { out, initialized in
+            codes.withUnsafeBufferPointer { c in
+                for (i, r) in rows.enumerated() {
+                    let scale = scaled ? scales[r] : 1
+                    for j in 0..<dims { out[i * dims + j] = Float(c[r * dims + j]) * scale }
+                }
+            }
+            initialized = rows.count * dims
         }
         return VectorMatrix(dims: dims, values: values)
     }

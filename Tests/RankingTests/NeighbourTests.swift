@@ -256,6 +256,23 @@ import Testing
     /// Clustered rows (as image features are): probing every cell is the exact search; a few
     /// probes find nearly all of the exact top 10; and probing goes on past the nearest cells
     /// when a filter leaves them short.
+    /// Rows assigned by their int8 codes (int8 products on AVX-512 VNNI, float32 on the unscaled
+    /// codes elsewhere) go to the float32 nearest centroid, or to one within int8 rounding of it.
+    @Test func rowsAssignedByTheirCodesGoToTheNearestCell() {
+        let m = NeighbourTests.vectors(3000, 256, seed: 5)
+        let centroids = NeighbourTests.vectors(300, 256, seed: 6)
+        let exact = KMeans.nearest(m, centroids: centroids, count: 1, workers: 2)
+        let byCodes = KMeans.nearest(
+            QuantizedVectors(m).codes(0..<m.count), centroids: centroids, count: 1, workers: 2, codes: true)
+        var same = 0
+        for r in 0..<m.count {
+            if exact[r] == byCodes[r] { same += 1 }
+            let cosines = centroids.cosines(Array(m.row(r)))
+            #expect(cosines[Int(exact[r])] - cosines[Int(byCodes[r])] <= 0.01)
+        }
+        #expect(Double(same) / Double(m.count) >= 0.95, "\(same) of \(m.count) rows in the same cell")
+    }
+
     @Test func probingFindsTheExactNeighboursAndNarrowFiltersFallBackToTheScan() {
         let centres = NeighbourTests.vectors(40, 64, seed: 3)
         let noise = NeighbourTests.vectors(4000, 64, seed: 4)

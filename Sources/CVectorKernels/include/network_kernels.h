@@ -52,11 +52,11 @@ void reco_depthwise(reco_isa isa, const float *input, int64_t first_row, int64_t
 int64_t reco_qpointwise_packed_bytes(reco_isa isa, int64_t k, int64_t n);
 int64_t reco_qpointwise_padded_columns(reco_isa isa, int64_t n);
 
-/// Quantises weights [k × n] per output channel and packs them for `isa`. scales, column_sums:
-/// reco_qpointwise_padded_columns floats / ints (the scale of each column's codes; each column's
-/// sum of codes, for the input's zero point).
-void reco_qpointwise_pack(reco_isa isa, const float *weights, int64_t k, int64_t n, int8_t *packed, float *scales,
-                          int32_t *column_sums);
+/// Quantises weights [k × n] (transposed: [n × k]) per output channel and packs them for `isa`.
+/// scales, column_sums: reco_qpointwise_padded_columns floats / ints (the scale of each column's
+/// codes; each column's sum of codes, for the input's zero point).
+void reco_qpointwise_pack(reco_isa isa, const float *weights, int transposed, int64_t k, int64_t n, int8_t *packed,
+                          float *scales, int32_t *column_sums);
 
 /// out[m × n] = epilogue(input[m × k] · W + bias), with input quantised on the fly to
 /// uint8 with (input_scale, input_zero) (values outside the range saturate), W as packed by

@@ -29,7 +29,7 @@ public final class EfficientNetLite: Sendable {
 
     public var inputSize: Int { spec.inputSize }
     /// The int8 kernel the 1×1 convolutions run on this path ("avx512-vnni", "avx2", "portable").
-    public var int8Kernel: String { NetworkKernels.int8Kernel(isa) }
+    public var int8Kernel: String { PackedInt8Matrix.kernel(isa) }
     public var featureDimension: Int { spec.headChannels }
 
     /// - isa: the kernels' path; by default `RECO_ISA` or the best this CPU has.

@@ -16,10 +16,7 @@ struct PointwiseLayer: Sendable {
     }
 
     struct Int8Weights: Sendable {
-        let packed: [Int8]
-        let scales: [Float]
-        let columnSums: [Int32]
-        let bias: [Float]
+        let matrix: PackedInt8Matrix
         let input: QuantizedInput
     }
 
@@ -34,7 +31,9 @@ struct PointwiseLayer: Sendable {
         self.isa = isa
         if let input {
             self.weights = .int8(
-                NetworkKernels.packInt8(weights, bias: bias, k: inChannels, n: outChannels, isa: isa, input: input))
+                Int8Weights(
+                    matrix: PackedInt8Matrix(weights, bias: bias, rows: inChannels, columns: outChannels, isa: isa),
+                    input: input))
         } else {
             self.weights = .float(PackedMatrix(weights, bias: bias, rows: inChannels, columns: outChannels, isa: isa))
         }
