@@ -51,7 +51,9 @@ void reco_qpointwise_pack(reco_isa isa, const float *weights, int transposed, in
     memset(packed, 0, (size_t)(kp * padded));
     for (int64_t c = 0; c < padded; c++) {
         float largest = 0;
-        for (int64_t q = 0; q < k && c < n; q++) largest = fmaxf(largest, fabsf(weight_at(weights, transposed, k, n, q, c)));
+        for (int64_t q = 0; q < k && c < n; q++) {
+            largest = fmaxf(largest, fabsf(weight_at(weights, transposed, k, n, q, c)));
+        }
         const float scale = largest > 0 ? largest / 127 : 1;
         scales[c] = scale;
         int32_t sum = 0;
