@@ -12,6 +12,8 @@ final class ServingState: Sendable {
         let loadedAt: Date
         /// Each item's id as a JSON string literal, escaped once per load rather than per answer.
         let jsonIDs: [String]
+        /// The model identifier as JSON (a string literal, or null).
+        let jsonModel: String
 
         /// `previous`'s ids are kept when it has as many items: the item set only grows, so the
         /// same count is the same ids in the same order.
@@ -22,6 +24,7 @@ final class ServingState: Sendable {
             self.jsonIDs =
                 previous.flatMap { $0.jsonIDs.count == catalog.items.count ? $0.jsonIDs : nil }
                 ?? catalog.items.map { JSON.string($0.id) }
+            jsonModel = catalog.model.map(JSON.string) ?? "null"
         }
     }
 

@@ -26,8 +26,8 @@ public enum JSON {
     }
 
     /// Shortest text that reads back as the same number.
-    public static func number(_ x: Float) -> String { x.isFinite ? "\(x)" : "null" }
-    public static func number(_ x: Double) -> String { x.isFinite ? "\(x)" : "null" }
+    public static func number(_ x: Float) -> String { x.isFinite ? x.description : "null" }
+    public static func number(_ x: Double) -> String { x.isFinite ? x.description : "null" }
 
     public static func array(_ xs: [Float]) -> String { "[" + xs.map(number).joined(separator: ",") + "]" }
 
