@@ -1,3 +1,4 @@
+import Foundation
 import Dispatch
 import Synchronization
 
@@ -49,5 +50,25 @@ public enum Parallel {
             nonisolated(unsafe) let body = body
             DispatchQueue.concurrentPerform(iterations: max(1, lanes)) { body($0) }
         }
+    }
+
+    /// Runs `first` on this thread and `second` on a thread of its own, and returns both results once
+    /// both have finished (the first error if either threw): two long, independent jobs, each free
+    /// to use `forEach` inside (a lane of `lanes` is a Dispatch worker, where a nested
+    /// concurrentPerform may run narrower).
+    public static func both<A, B: Sendable>(
+        _ first: () throws -> A, _ second: @escaping @Sendable () throws -> B
+    ) throws -> (A, B) {
+        let done = DispatchSemaphore(value: 0)
+        let result = Mutex<Result<B, any Error>?>(nil)
+        let thread = Thread {
+            let r = Result { try second() }
+            result.withLock { $0 = r }
+            done.signal()
+        }
+        thread.start()
+        let a = Result { try first() }
+        done.wait()
+        return (try a.get(), try result.withLock { $0! }.get())
     }
 }

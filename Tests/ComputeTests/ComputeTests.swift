@@ -97,6 +97,23 @@ import Testing
         #expect(states.flatMap { $0 }.sorted() == Array(0..<tasks))
     }
 
+    @Test func bothRunAtOnceAndEitherErrorComesBack() throws {
+        // Each side waits for the other's signal: only concurrent runs get both within the timeout.
+        let (toSecond, toFirst) = (DispatchSemaphore(value: 0), DispatchSemaphore(value: 0))
+        let (a, b) = try Parallel.both {
+            toSecond.signal()
+            return toFirst.wait(timeout: .now() + 10) == .success
+        } _: {
+            let met = toSecond.wait(timeout: .now() + 10) == .success
+            toFirst.signal()
+            return met
+        }
+        #expect(a && b)
+        struct Failed: Error {}
+        #expect(throws: Failed.self) { try Parallel.both({ 1 }, { () throws -> Int in throw Failed() }) }
+        #expect(throws: Failed.self) { try Parallel.both({ () throws -> Int in throw Failed() }, { 1 }) }
+    }
+
     @Test func lanesAllRun() {
         let seen = Mutex(Set<Int>())
         Parallel.lanes(3) { lane in _ = seen.withLock { $0.insert(lane) } }
