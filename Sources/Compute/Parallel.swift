@@ -1,5 +1,5 @@
-import Foundation
 import Dispatch
+import Foundation
 import Synchronization
 
 /// The parallel loops of reco, one place for the work-queue pattern: a few worker threads, each
