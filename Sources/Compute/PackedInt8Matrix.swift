@@ -15,23 +15,14 @@ public struct PackedInt8Matrix: Sendable {
     private let columnSums: [Int32]
     private let bias: [Float]
 
-    /// matrix: [rows × columns], row-major; bias: [columns] (zeros when nil).
-    public init(_ matrix: [Float], bias: [Float]? = nil, rows k: Int, columns n: Int, isa: InstructionSet) {
-        precondition(matrix.count == k * n)
-        self.init(matrix, transposed: false, bias: bias, rows: k, columns: n, isa: isa)
-    }
-
-    /// The transpose of `rowsOf` ([columns × rows], row-major: one row per output column).
-    public init(transposing rowsOf: UnsafeBufferPointer<Float>, rows k: Int, columns n: Int, isa: InstructionSet) {
-        precondition(rowsOf.count == k * n)
-        self.init(rowsOf.baseAddress!, transposed: true, bias: nil, rows: k, columns: n, isa: isa)
-    }
-
-    private init(
-        _ matrix: UnsafePointer<Float>, transposed: Bool, bias: [Float]?, rows k: Int, columns n: Int,
-        isa: InstructionSet
+    /// matrix: [rows × columns], row-major, or with `transposed` [columns × rows] (one row per output
+    /// column: the product of an input row with it is its dot product with each of those rows);
+    /// bias: [columns] (zeros when nil).
+    public init(
+        _ matrix: UnsafeBufferPointer<Float>, transposed: Bool = false, bias: [Float]? = nil, rows k: Int,
+        columns n: Int, isa: InstructionSet
     ) {
-        precondition(k > 0 && n > 0 && (bias?.count ?? n) == n)
+        precondition(k > 0 && n > 0 && matrix.count == k * n && (bias?.count ?? n) == n)
         rows = k
         columns = n
         self.isa = isa
@@ -43,7 +34,7 @@ public struct PackedInt8Matrix: Sendable {
             scales.withUnsafeMutableBufferPointer { s in
                 sums.withUnsafeMutableBufferPointer { c in
                     reco_qpointwise_pack(
-                        isa.kernelValue, matrix, transposed ? 1 : 0, Int64(k), Int64(n), p.baseAddress!,
+                        isa.kernelValue, matrix.baseAddress!, transposed ? 1 : 0, Int64(k), Int64(n), p.baseAddress!,
                         s.baseAddress!, c.baseAddress!)
                 }
             }

@@ -108,7 +108,7 @@ public enum ApproximateNeighbours {
             return out
         }
         let b = gather(columns[...]).withUnsafeBufferPointer {
-            PackedMatrix(transposing: $0, rows: d, columns: columns.count, isa: isa)
+            PackedMatrix($0, transposed: true, rows: d, columns: columns.count, isa: isa)
         }
         var s = [Float](repeating: 0, count: min(block, rows.count) * columns.count)
         for start in stride(from: 0, to: rows.count, by: block) {

@@ -59,11 +59,11 @@ public enum KMeans {
         let product: (UnsafePointer<Float>, Int, UnsafeMutablePointer<Float>) -> Void =
             centroids.values.withUnsafeBufferPointer { c in
                 if codes && PackedInt8Matrix.isFast(on: isa) {
-                    let packed = PackedInt8Matrix(transposing: c, rows: d, columns: cells, isa: isa)
+                    let packed = PackedInt8Matrix(c, transposed: true, rows: d, columns: cells, isa: isa)
                     // Codes in ±127 with zero point 128 are exactly the kernel's uint8 inputs.
                     return { packed.multiply($0, count: $1, inputScale: 1, inputZero: 128, into: $2) }
                 }
-                let packed = PackedMatrix(transposing: c, rows: d, columns: cells, isa: isa)
+                let packed = PackedMatrix(c, transposed: true, rows: d, columns: cells, isa: isa)
                 return { packed.multiply($0, count: $1, into: $2) }
             }
         let chunk = 256

@@ -40,9 +40,9 @@ import Testing
             var matrix = [Float](repeating: 0, count: k * n)
             for j in 0..<n { for q in 0..<k { matrix[q * n + j] = rowsOf[j * k + q] } }
             let transposed = rowsOf.withUnsafeBufferPointer {
-                PackedMatrix(transposing: $0, rows: k, columns: n, isa: isa)
+                PackedMatrix($0, transposed: true, rows: k, columns: n, isa: isa)
             }
-            let plain = PackedMatrix(matrix, bias: bias, rows: k, columns: n, isa: isa)
+            let plain = matrix.withUnsafeBufferPointer { PackedMatrix($0, bias: bias, rows: k, columns: n, isa: isa) }
             let residual = (0..<(m * n)).map { _ in Float.random(in: -1...1, using: &rng) }
             let tolerance = Float(k) * 2e-6
             func product(_ p: PackedMatrix, _ epilogue: PackedMatrix.Epilogue) -> [Float] {
@@ -79,8 +79,10 @@ import Testing
             var matrix = [Float](repeating: 0, count: k * n)
             for j in 0..<n { for q in 0..<k { matrix[q * n + j] = rowsOf[j * k + q] } }
             for packed in [
-                PackedInt8Matrix(matrix, rows: k, columns: n, isa: isa),
-                rowsOf.withUnsafeBufferPointer { PackedInt8Matrix(transposing: $0, rows: k, columns: n, isa: isa) },
+                matrix.withUnsafeBufferPointer { PackedInt8Matrix($0, rows: k, columns: n, isa: isa) },
+                rowsOf.withUnsafeBufferPointer {
+                    PackedInt8Matrix($0, transposed: true, rows: k, columns: n, isa: isa)
+                },
             ] {
                 var out = [Float](repeating: .nan, count: m * n)
                 packed.multiply(a, count: m, inputScale: 1, inputZero: 128, into: &out)

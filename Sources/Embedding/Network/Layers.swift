@@ -32,10 +32,15 @@ struct PointwiseLayer: Sendable {
         if let input {
             self.weights = .int8(
                 Int8Weights(
-                    matrix: PackedInt8Matrix(weights, bias: bias, rows: inChannels, columns: outChannels, isa: isa),
+                    matrix: weights.withUnsafeBufferPointer {
+                        PackedInt8Matrix($0, bias: bias, rows: inChannels, columns: outChannels, isa: isa)
+                    },
                     input: input))
         } else {
-            self.weights = .float(PackedMatrix(weights, bias: bias, rows: inChannels, columns: outChannels, isa: isa))
+            self.weights = .float(
+                weights.withUnsafeBufferPointer {
+                    PackedMatrix($0, bias: bias, rows: inChannels, columns: outChannels, isa: isa)
+                })
         }
     }
 }
