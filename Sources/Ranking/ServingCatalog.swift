@@ -1,3 +1,5 @@
+import Compute
+
 /// One immutable snapshot of everything `/similar` needs, held in memory by the service: the
 /// items, each item's precomputed image neighbours and co-view neighbours, co-view evidence and
 /// category popularity. Items are addressed by a dense index; ids are text only at the edges.
@@ -118,6 +120,16 @@ public struct ServingCatalog: Sendable {
             fallback
             ? Blender.fallback(item: item, popular: popularByCategory[items[i].facts.category] ?? [])
             : Blender.blend(item: item, image: image, coview: coview, evidence: Int(evidence[i]), config: config)
+        // The filter reads the facts of the first candidates, scattered over the snapshot: ask for
+        // them all at once so their cache misses overlap.
+        items.withUnsafeBufferPointer { items in
+            bestImageScore.withUnsafeBufferPointer { best in
+                for c in candidates.prefix(2 * (offset + limit)) {
+                    Prefetch.element(Int(c.id), of: items)
+                    Prefetch.element(Int(c.id), of: best)
+                }
+            }
+        }
         let kept = filter.apply(
             candidates, item: item, facts: { items[Int($0)].facts },
             imageCosine: nearDuplicateCosine(threshold: config.duplicateCosine),

@@ -1,4 +1,5 @@
 import Catalog
+import Compute
 import Foundation
 import Hummingbird
 import Ranking
@@ -64,6 +65,9 @@ struct SimilarRoute: Sendable {
         out.writeString(",\"model\":")
         out.writeString(snapshot.jsonModel)
         out.writeString(",\"results\":[")
+        snapshot.jsonIDs.withUnsafeBufferPointer { ids in
+            for r in answer.results { Prefetch.element(Int(r.id), of: ids) }
+        }
         for (n, r) in answer.results.enumerated() {
             out.writeString(n == 0 ? "{\"item_id\":" : ",{\"item_id\":")
             out.writeString(snapshot.jsonIDs[Int(r.id)])

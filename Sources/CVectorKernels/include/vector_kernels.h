@@ -14,4 +14,8 @@ void reco_int8_scores(const int8_t *codes, const float *scales, const int8_t *qu
 void reco_int8_scores_isa(reco_isa isa, const int8_t *codes, const float *scales, const int8_t *query,
                           float query_scale, int64_t rows, int64_t dims, float *out);
 
+/// Asks for the cache line holding `p` without waiting for it: reads of scattered data issued
+/// together overlap their misses.
+static inline void reco_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
+
 #endif
