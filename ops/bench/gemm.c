@@ -42,7 +42,6 @@ int main(int argc, char **argv) {
     if (rounds < 1 || rounds > 64) rounds = 5;
     const int reps = (int)(4e9 / ((double)m * k * n)) + 1;
     float *a = malloc(sizeof(float) * m * k), *b = malloc(sizeof(float) * n * k), *c = malloc(sizeof(float) * m * n);
-    float *zeros = calloc(n + 64, sizeof(float));
     srand(1);
     for (int64_t i = 0; i < m * k; i++) a[i] = (float)(rand() % 255 - 127);  // int8 codes, unscaled
     for (int64_t i = 0; i < n * k; i++) b[i] = (float)((double)rand() / RAND_MAX - 0.5);
@@ -76,6 +75,6 @@ int main(int argc, char **argv) {
     }
     printf("RATIO reco float32 / openblas %.2f, reco int8 / openblas %.2f (best path of each)\n",
            best_float / openblas, best_int8 / openblas);
-    free(a), free(b), free(c), free(zeros);
+    free(a), free(b), free(c);
     return 0;
 }

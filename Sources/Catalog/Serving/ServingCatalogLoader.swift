@@ -85,16 +85,16 @@ public struct ServingCatalogLoader: Sendable {
                     // connection in this transaction's snapshot, while this one reads the lists: at 1 M
                     // items each takes 20-odd seconds, mostly in this process.
                     let snapshot = try exportedSnapshot(c)
-                    let start = ContinuousClock.now
-                    (image, vectors) = try Parallel.both(readImage) { [self] in
-                        try database.withConnection { c in
-                            try c.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
-                            defer { _ = try? c.execute("ROLLBACK") }
-                            try c.execute("SET TRANSACTION SNAPSHOT '\(snapshot)'")
-                            return try readSearchVectors(c, model: model, index: index)
+                    (image, vectors) = try timed("vectors") {
+                        try Parallel.both(readImage) { [self] in
+                            try database.withConnection { c in
+                                try c.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+                                defer { _ = try? c.execute("ROLLBACK") }
+                                try c.execute("SET TRANSACTION SNAPSHOT '\(snapshot)'")
+                                return try readSearchVectors(c, model: model, index: index)
+                            }
                         }
                     }
-                    partsRead.append(("vectors", (ContinuousClock.now - start) / .seconds(1)))
                 } else {
                     image = try readImage()
                 }
