@@ -2,12 +2,13 @@
 #define RECO_RESIZE_KERNELS_H
 #include <stdint.h>
 
-/// One row of the resize's horizontal pass: dst[x·3 + c] = clip8(½ + Σ_t weights[t·width + x] ·
-/// src[offsets[t·width + x] + c]) for c < 3 (RGB), x < width, 22-bit fixed-point weights (Pillow's
-/// antialiased bilinear). offsets index bytes of src (a tap past a pixel's window has weight 0 and a
-/// valid offset); `available` bytes may be read from src, the largest offset is `largest_offset`.
-/// Uses AVX2 when the CPU has it and RECO_ISA allows.
-void reco_resize_row(const uint8_t *src, int64_t available, const int32_t *offsets, const int32_t *weights,
-                     int64_t taps, int64_t width, int32_t largest_offset, uint8_t *dst);
+/// Rows of the resize's horizontal pass: for each of `rows` rows (row y at src + y·row_bytes, of
+/// which src_bytes − y·row_bytes may be read), dst[y·width·3 + x·3 + c] = clip8(½ + Σ_t
+/// weights[t·width + x] · row[offsets[t·width + x] + c]) for c < 3 (RGB), x < width, 22-bit
+/// fixed-point weights (Pillow's antialiased bilinear). offsets index bytes of a row (a tap past a
+/// pixel's window has weight 0 and an offset inside it); the largest is `largest_offset`. Uses
+/// AVX-512 VBMI or AVX2 when the CPU has it and RECO_ISA allows.
+void reco_resize_rows(const uint8_t *src, int64_t src_bytes, int64_t row_bytes, int64_t rows, const int32_t *offsets,
+                      const int32_t *weights, int64_t taps, int64_t width, int32_t largest_offset, uint8_t *dst);
 
 #endif

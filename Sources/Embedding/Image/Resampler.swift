@@ -15,7 +15,7 @@ enum Resampler {
     }
 
     /// Per output position: first source index, number of taps, and fixed-point weights.
-    private struct Coefficients {
+    struct Coefficients {
         let size: Int  // taps per output position (stride of `weights`)
         var first: [Int]
         var count: [Int]
@@ -54,7 +54,7 @@ enum Resampler {
     }
 
     @inline(__always)
-    private static func clip8(_ v: Int32) -> UInt8 {
+    static func clip8(_ v: Int32) -> UInt8 {
         if v >= Int32(1) << (precisionBits + 8) { return 255 }
         if v <= 0 { return 0 }
         return UInt8(truncatingIfNeeded: v >> precisionBits)
@@ -91,12 +91,11 @@ enum Resampler {
                             src, dst.baseAddress!, o.baseAddress!, w.baseAddress!
                         )
                         ForkJoin.shared.split(firstRow..<lastRow, parts: threads) { _, rows in
-                            for row in rows {
-                                let start = (region.y + row) * image.width * 3
-                                reco_resize_row(
-                                    src.baseAddress! + start, Int64(src.count - start), o, w, Int64(taps),
-                                    Int64(outWidth), largest, dst + (row - firstRow) * outWidth * 3)
-                            }
+                            let start = (region.y + rows.lowerBound) * image.width * 3
+                            reco_resize_rows(
+                                src.baseAddress! + start, Int64(src.count - start), Int64(image.width * 3),
+                                Int64(rows.count), o, w, Int64(taps), Int64(outWidth), largest,
+                                dst + (rows.lowerBound - firstRow) * outWidth * 3)
                         }
                     }
                 }
