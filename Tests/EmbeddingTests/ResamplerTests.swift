@@ -1,11 +1,16 @@
+import Compute
 import Testing
 
 @testable import Embedding
 
-/// The resize's SIMD horizontal pass (AVX-512 byte permutes over a 128- or 256-byte window, AVX2
-/// gathers where the taps span more, one pixel at a time past the last group of sixteen) against a
-/// plain loop over the same coefficients: every path, to the bit.
+/// The resize's SIMD passes against plain loops over the same coefficients, to the bit: the
+/// horizontal one's AVX-512 byte permutes over a 128- or 256-byte window, AVX2 gathers where the
+/// taps span more, one pixel at a time past the last group of sixteen; the vertical one's lanes and
+/// its tail; on every path this CPU runs.
 @Suite struct ResamplerTests {
+    /// Pillow's rounding of a 22-bit fixed-point sum to a byte.
+    static func clip8(_ v: Int32) -> UInt8 { v <= 0 ? 0 : v >= 1 << 30 ? 255 : UInt8(v >> 22) }
+
     /// Pillow's two passes written plainly: horizontal into 8-bit rows, then vertical.
     static func plainResize(_ image: RGBImage, region: Resampler.Region, outWidth: Int, outHeight: Int) -> [UInt8] {
         let h = Resampler.Coefficients(inSize: region.width, outSize: outWidth)
@@ -20,7 +25,7 @@ import Testing
                         let source = ((region.y + y) * image.width + region.x + h.first[x] + t) * 3 + c
                         sum &+= Int32(image.pixels[source]) &* h.weights[x * h.size + t]
                     }
-                    rows[(y * outWidth + x) * 3 + c] = Resampler.clip8(sum)
+                    rows[(y * outWidth + x) * 3 + c] = clip8(sum)
                 }
             }
         }
@@ -31,7 +36,7 @@ import Testing
                 for t in 0..<v.count[y] {
                     sum &+= Int32(rows[(v.first[y] + t) * outWidth * 3 + i]) &* v.weights[y * v.size + t]
                 }
-                out[y * outWidth * 3 + i] = Resampler.clip8(sum)
+                out[y * outWidth * 3 + i] = clip8(sum)
             }
         }
         return out
@@ -58,10 +63,12 @@ import Testing
         for region in regions {
             let expected = Self.plainResize(image, region: region, outWidth: outWidth, outHeight: outHeight)
             // Counts of differing bytes, so a failure prints two numbers rather than two images.
-            for threads in [1, 2] {
-                let got = Resampler.resize(
-                    image, region: region, outWidth: outWidth, outHeight: outHeight, threads: threads)
-                #expect(zip(got, expected).filter { $0 != $1 }.count == 0 && got.count == expected.count)
+            for isa in InstructionSet.allCases where isa.isSupported {
+                for threads in [1, 2] {
+                    let got = Resampler.resize(
+                        image, region: region, outWidth: outWidth, outHeight: outHeight, threads: threads, isa: isa)
+                    #expect(zip(got, expected).filter { $0 != $1 }.count == 0 && got.count == expected.count, "\(isa)")
+                }
             }
         }
     }

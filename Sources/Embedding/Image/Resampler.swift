@@ -53,22 +53,18 @@ enum Resampler {
         }
     }
 
-    @inline(__always)
-    static func clip8(_ v: Int32) -> UInt8 {
-        if v >= Int32(1) << (precisionBits + 8) { return 255 }
-        if v <= 0 { return 0 }
-        return UInt8(truncatingIfNeeded: v >> precisionBits)
-    }
-
     /// Resizes `region` of `image` to `outWidth`×`outHeight` RGB bytes; each pass's rows are split
-    /// across `threads` (every output byte is computed the same way, whatever the split).
-    static func resize(_ image: RGBImage, region: Region, outWidth: Int, outHeight: Int, threads: Int = 1) -> [UInt8] {
+    /// across `threads` (every output byte is computed the same way, whatever the split, and on
+    /// every kernel path `isa`).
+    static func resize(
+        _ image: RGBImage, region: Region, outWidth: Int, outHeight: Int, threads: Int = 1,
+        isa: InstructionSet = .selectedOrPortable
+    ) -> [UInt8] {
         let horizontal = Coefficients(inSize: region.width, outSize: outWidth)
         let vertical = Coefficients(inSize: region.height, outSize: outHeight)
         // Only source rows some output row uses are resized horizontally.
         let firstRow = vertical.first[0]
         let lastRow = vertical.first[outHeight - 1] + vertical.count[outHeight - 1]
-        let rounding = Int32(1) << (precisionBits - 1)
         var temp = [UInt8](repeating: 0, count: (lastRow - firstRow) * outWidth * 3)
         // Per tap, per output pixel: the source byte offset within a row and the weight (0 past the
         // pixel's window, with an offset that stays inside it), so each row is one kernel call.
@@ -93,7 +89,8 @@ enum Resampler {
                         ForkJoin.shared.split(firstRow..<lastRow, parts: threads) { _, rows in
                             let start = (region.y + rows.lowerBound) * image.width * 3
                             reco_resize_rows(
-                                src.baseAddress! + start, Int64(src.count - start), Int64(image.width * 3),
+                                isa.kernelValue, src.baseAddress! + start, Int64(src.count - start),
+                                Int64(image.width * 3),
                                 Int64(rows.count), o, w, Int64(taps), Int64(outWidth), largest,
                                 dst + (rows.lowerBound - firstRow) * outWidth * 3)
                         }
@@ -109,20 +106,9 @@ enum Resampler {
                     nonisolated(unsafe) let (src, dst, kk) = (src.baseAddress!, dst.baseAddress!, kk.baseAddress!)
                     ForkJoin.shared.split(0..<outHeight, parts: threads) { _, rows in
                         for yy in rows {
-                            let y0 = vertical.first[yy] - firstRow
-                            let k = yy * vertical.size
-                            // Tap by tap over a whole row of sums: the inner loop runs over contiguous
-                            // bytes and vectorises (same sums, in the same order, as byte by byte).
-                            withUnsafeTemporaryAllocation(of: Int32.self, capacity: rowBytes) { acc in
-                                acc.initialize(repeating: rounding)
-                                for y in 0..<vertical.count[yy] {
-                                    let w = kk[k + y]
-                                    let row = src + (y0 + y) * rowBytes
-                                    for i in 0..<rowBytes { acc[i] &+= Int32(row[i]) &* w }
-                                }
-                                let line = dst + yy * rowBytes
-                                for i in 0..<rowBytes { line[i] = clip8(acc[i]) }
-                            }
+                            reco_resize_column_row(
+                                isa.kernelValue, src + (vertical.first[yy] - firstRow) * rowBytes, Int64(rowBytes),
+                                kk + yy * vertical.size, Int64(vertical.count[yy]), dst + yy * rowBytes)
                         }
                     }
                 }
