@@ -5,7 +5,7 @@ import CVectorKernels
 public enum Prefetch {
     /// Starts loading the element at `index` of `array` into cache (its first and last bytes: an
     /// element of up to 64 bytes may straddle two lines); returns at once.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func element<T>(_ index: Int, of array: UnsafeBufferPointer<T>) {
         guard let base = array.baseAddress, array.indices.contains(index) else { return }
         let start = UnsafeRawPointer(base + index)

@@ -48,7 +48,7 @@ public enum Blender {
     /// w·image + (1 − w)·c·shrink·coview (shrink = the pair's s / (s + k)), best first. With no
     /// co-view data this is image order; with no image neighbours, co-view order.
     /// - evidence: the query item's co-view evidence n (sessions that viewed it).
-    public static func blend<ID>(
+    public static func blend<ID: Comparable>(
         item: ID,
         image: [(id: ID, cosine: Float)],
         coview: [(id: ID, score: Double, sessions: Int)],
@@ -99,8 +99,9 @@ public enum Blender {
         }
     }
 
-    /// Best score first; ties by id text so answers are stable.
-    static func order<ID>(_ a: BlendedResult<ID>, _ b: BlendedResult<ID>) -> Bool {
-        a.score != b.score ? a.score > b.score : "\(a.id)" < "\(b.id)"
+    /// Best score first; ties by id so answers are stable (the serving snapshot's indices follow
+    /// id order).
+    static func order<ID: Comparable>(_ a: BlendedResult<ID>, _ b: BlendedResult<ID>) -> Bool {
+        a.score != b.score ? a.score > b.score : a.id < b.id
     }
 }
