@@ -218,42 +218,41 @@ static void column_portable(const uint8_t *src, int64_t row_bytes, const int32_t
 #if defined(__x86_64__)
 // The vertical pass: every byte of a row is the same weighted sum down its column, so lanes take
 // consecutive bytes (the baseline build's SSE2 has no 32-bit multiply: it was 2.8 % of `reco embed`).
-__attribute__((target("avx512f,avx512bw"))) static void column_avx512(const uint8_t *src, int64_t row_bytes,
-                                                                    const int32_t *weights, int64_t taps,
-                                                                    uint8_t *dst) {
-    const __m512i half = _mm512_set1_epi32(1 << (PRECISION_BITS - 1));
-    const __m512i zero = _mm512_setzero_si512(), top = _mm512_set1_epi32(255);
-    int64_t i = 0;
-    for (; i + 16 <= row_bytes; i += 16) {
-        __m512i sum = half;
-        for (int64_t t = 0; t < taps; t++) {
-            const __m512i v = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(src + t * row_bytes + i)));
-            sum = _mm512_add_epi32(sum, _mm512_mullo_epi32(v, _mm512_set1_epi32(weights[t])));
-        }
-        const __m512i v = _mm512_srai_epi32(sum, PRECISION_BITS);
-        _mm_storeu_si128((__m128i *)(dst + i), _mm512_cvtepi32_epi8(_mm512_min_epi32(_mm512_max_epi32(v, zero), top)));
+// One loop for both widths: LANES bytes widened to 32 bits, multiplied and summed tap by tap, then
+// shifted, clamped to 0...255 and narrowed back to bytes by `store`.
+#define COLUMN(name, isa_target, lanes, vec, load_widen, set1, mullo, add, srai, max, min, zero, store)              \
+    __attribute__((target(isa_target))) static void name(const uint8_t *src, int64_t row_bytes,                    \
+                                                         const int32_t *weights, int64_t taps, uint8_t *dst) {     \
+        const vec half = set1(1 << (PRECISION_BITS - 1)), lowest = zero(), top = set1(255);                       \
+        int64_t i = 0;                                                                                            \
+        for (; i + lanes <= row_bytes; i += lanes) {                                                              \
+            vec sum = half;                                                                                       \
+            for (int64_t t = 0; t < taps; t++)                                                                    \
+                sum = add(sum, mullo(load_widen(src + t * row_bytes + i), set1(weights[t])));                     \
+            store(dst + i, min(max(srai(sum, PRECISION_BITS), lowest), top));                                     \
+        }                                                                                                         \
+        column_portable(src, row_bytes, weights, taps, i, row_bytes, dst);                                        \
     }
-    column_portable(src, row_bytes, weights, taps, i, row_bytes, dst);
+
+__attribute__((target("avx512f,avx512bw"))) static inline __m512i widen16(const uint8_t *p) {
+    return _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)p));
+}
+__attribute__((target("avx512f,avx512bw"))) static inline void store16(uint8_t *p, __m512i v) {
+    _mm_storeu_si128((__m128i *)p, _mm512_cvtepi32_epi8(v));
+}
+__attribute__((target("avx2"))) static inline __m256i widen8(const uint8_t *p) {
+    return _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)p));
+}
+/// 32-bit lanes in 0...255 → bytes: pack to 16 bits, then to 8 (within 128-bit halves).
+__attribute__((target("avx2"))) static inline void store8(uint8_t *p, __m256i v) {
+    const __m128i words = _mm_packus_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    _mm_storel_epi64((__m128i *)p, _mm_packus_epi16(words, words));
 }
 
-__attribute__((target("avx2"))) static void column_avx2(const uint8_t *src, int64_t row_bytes, const int32_t *weights,
-                                                        int64_t taps, uint8_t *dst) {
-    const __m256i half = _mm256_set1_epi32(1 << (PRECISION_BITS - 1));
-    const __m256i zero = _mm256_setzero_si256(), top = _mm256_set1_epi32(255);
-    int64_t i = 0;
-    for (; i + 8 <= row_bytes; i += 8) {
-        __m256i sum = half;
-        for (int64_t t = 0; t < taps; t++) {
-            const __m256i v = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(src + t * row_bytes + i)));
-            sum = _mm256_add_epi32(sum, _mm256_mullo_epi32(v, _mm256_set1_epi32(weights[t])));
-        }
-        const __m256i v = _mm256_min_epi32(_mm256_max_epi32(_mm256_srai_epi32(sum, PRECISION_BITS), zero), top);
-        // 32-bit lanes in 0...255 → bytes: pack to 16 bits, then to 8 (within 128-bit halves).
-        const __m128i words = _mm_packus_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-        _mm_storel_epi64((__m128i *)(dst + i), _mm_packus_epi16(words, words));
-    }
-    column_portable(src, row_bytes, weights, taps, i, row_bytes, dst);
-}
+COLUMN(column_avx512, "avx512f,avx512bw", 16, __m512i, widen16, _mm512_set1_epi32, _mm512_mullo_epi32, _mm512_add_epi32,
+       _mm512_srai_epi32, _mm512_max_epi32, _mm512_min_epi32, _mm512_setzero_si512, store16)
+COLUMN(column_avx2, "avx2", 8, __m256i, widen8, _mm256_set1_epi32, _mm256_mullo_epi32, _mm256_add_epi32,
+       _mm256_srai_epi32, _mm256_max_epi32, _mm256_min_epi32, _mm256_setzero_si256, store8)
 #endif
 
 void reco_resize_column_row(reco_isa isa, const uint8_t *src, int64_t row_bytes, const int32_t *weights,
