@@ -7,12 +7,6 @@
 #include <immintrin.h>
 #endif
 
-static int64_t pad_before(int64_t size, int64_t k, int64_t s) {
-    const int64_t out = (size + s - 1) / s;
-    const int64_t total = (out - 1) * s + k - size;
-    return total > 0 ? total / 2 : 0;
-}
-
 /// Channels [c_begin, channels) of the band, one pixel at a time: the portable path, and the SIMD
 /// paths' remainder.
 static void depthwise_portable(const float *input, int64_t first_row, int64_t h, int64_t w, int64_t channels,

@@ -7,6 +7,14 @@
 
 static inline int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
 
+/// TF-SAME padding: the zero rows (or columns) before an input of `size` for a k-wide window at
+/// stride s.
+static inline int64_t pad_before(int64_t size, int64_t k, int64_t s) {
+    const int64_t out = (size + s - 1) / s;
+    const int64_t total = (out - 1) * s + k - size;
+    return total > 0 ? total / 2 : 0;
+}
+
 /// A 1×1 convolution's epilogue on one value: ReLU6, the residual add, or nothing.
 static inline float finish(float v, reco_epilogue epilogue, const float *residual) {
     if (epilogue == RECO_EPILOGUE_RELU6) return v > 0 ? (v < 6 ? v : 6) : 0;

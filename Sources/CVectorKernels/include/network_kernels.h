@@ -45,6 +45,12 @@ void reco_depthwise(reco_isa isa, const float *input, int64_t first_row, int64_t
                     const float *weights, const float *bias, int64_t k, int64_t stride, int64_t out_row0,
                     int64_t out_row1, float *out);
 
+/// The stem's patches (im2col) for output rows [out_row0, out_row1) of the network's h×h×channels
+/// uint8 input, TF-SAME padding: per output pixel its k·k·channels inputs in (ky, kx, channel)
+/// order, each normalised to (x − 127) / 128, and 0 outside the image.
+void reco_stem_patches(const uint8_t *input, int64_t h, int64_t channels, int64_t k, int64_t stride,
+                       int64_t out_row0, int64_t out_row1, float *out);
+
 /// int8 1×1 convolutions: weights int8 per output channel (symmetric), inputs quantised per tensor
 /// to uint8 (x ≈ scale · (q − zero)), int32 sums, float out.
 

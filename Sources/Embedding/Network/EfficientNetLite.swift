@@ -68,7 +68,7 @@ public final class EfficientNetLite: Sendable {
                 kernel: 3, stride: 2, dense: true),
             inputSize: spec.inputSize, isa: isa)
         var size = stem.outputSize
-        var maxActivation = max(spec.inputSize * spec.inputSize * 3, size * size * spec.stemChannels)
+        var maxActivation = size * size * spec.stemChannels
         var maxExpandedBand = stem.patchBandFloats  // the stem's patches use the expanded band's buffer
         var maxDepthwiseBand = 0
         var blocks: [InvertedResidualBlock] = []
@@ -187,14 +187,14 @@ public final class EfficientNetLite: Sendable {
         // The activations live in the first workspace; every part reads and writes them there.
         var x = workspaces[0].a.baseAddress!
         var y = workspaces[0].b.baseAddress!
-        // Normalise (u8 − 127) / 128 into y, then the stem into x.
-        input.withUnsafeBufferPointer { src in
-            for i in 0..<count { y[i] = (Float(src[i]) - 127) / 128 }
-        }
         let parts = workspaces.count
         var size = stem.outputSize
-        ForkJoin.shared.split(0..<size, parts: parts) { part, rows in
-            convolve(stem, input: y, output: x, rows: rows, patches: workspaces[part].expanded.baseAddress!)
+        // The stem into x, its patches normalised from the input bytes.
+        input.withUnsafeBufferPointer { bytes in
+            nonisolated(unsafe) let bytes = bytes.baseAddress!
+            ForkJoin.shared.split(0..<size, parts: parts) { part, rows in
+                convolve(stem, input: bytes, output: x, rows: rows, patches: workspaces[part].expanded.baseAddress!)
+            }
         }
         for block in blocks {
             ForkJoin.shared.split(0..<block.outputSize, parts: parts) { part, rows in
@@ -284,15 +284,13 @@ public final class EfficientNetLite: Sendable {
     /// Output rows `rows` of the stem, band by band: each band's patches, then one 1×1 convolution
     /// over them.
     private func convolve(
-        _ stem: StemLayer, input: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>,
+        _ stem: StemLayer, input: UnsafePointer<UInt8>, output: UnsafeMutablePointer<Float>,
         rows: Range<Int>, patches: UnsafeMutablePointer<Float>
     ) {
         let size = stem.outputSize
         for oy0 in stride(from: rows.lowerBound, to: rows.upperBound, by: stem.bandRows) {
             let band = oy0..<min(rows.upperBound, oy0 + stem.bandRows)
-            Kernels.patches(
-                input, size: stem.inputSize, channels: stem.inChannels, kernel: stem.kernel, stride: stem.stride,
-                outputRows: band, into: patches)
+            NetworkKernels.stemPatches(stem, input: input, outputRows: band, into: patches)
             NetworkKernels.pointwise(
                 stem.conv, input: patches, rows: band.count * size,
                 output: output + oy0 * size * stem.conv.outChannels, .relu6)

@@ -20,6 +20,16 @@ enum NetworkKernels {
         }
     }
 
+    /// The stem's patches of output rows `outputRows` (see `reco_stem_patches`), from the network's
+    /// uint8 input, normalised.
+    static func stemPatches(
+        _ stem: StemLayer, input: UnsafePointer<UInt8>, outputRows: Range<Int>, into out: UnsafeMutablePointer<Float>
+    ) {
+        reco_stem_patches(
+            input, Int64(stem.inputSize), Int64(stem.inChannels), Int64(stem.kernel), Int64(stem.stride),
+            Int64(outputRows.lowerBound), Int64(outputRows.upperBound), out)
+    }
+
     /// Depthwise convolution + bias + ReLU6 of output rows `outputRows` (see `reco_depthwise`):
     /// `input` holds the image's rows from `firstRow` on.
     static func depthwise(
