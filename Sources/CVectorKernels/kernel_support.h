@@ -7,6 +7,12 @@
 
 static inline int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
 
+/// Element (q, c) of a k×n weight matrix stored as is or transposed ([n × k]): what both packers
+/// read.
+static inline float weight_at(const float *weights, int transposed, int64_t k, int64_t n, int64_t q, int64_t c) {
+    return transposed ? weights[c * k + q] : weights[q * n + c];
+}
+
 /// TF-SAME padding: the zero rows (or columns) before an input of `size` for a k-wide window at
 /// stride s.
 static inline int64_t pad_before(int64_t size, int64_t k, int64_t s) {

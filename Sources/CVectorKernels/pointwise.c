@@ -47,7 +47,7 @@ void reco_pointwise_pack(reco_isa isa, const float *weights, int transposed, con
         const int64_t width = padded - col0 < nr ? padded - col0 : nr;
         for (int64_t q = 0; q < k; q++) {
             for (int64_t j = 0, col = col0; j < width; j++, col++) {
-                *dst++ = col >= n ? 0 : transposed ? weights[col * k + q] : weights[q * n + col];
+                *dst++ = col >= n ? 0 : weight_at(weights, transposed, k, n, q, col);
             }
         }
     }

@@ -38,11 +38,6 @@ int64_t reco_qpointwise_packed_bytes(reco_isa isa, int64_t k, int64_t n) {
     return (uses_vnni(isa) ? round_up(k, 4) : k) * reco_qpointwise_padded_columns(isa, n);
 }
 
-/// Element (q, c) of a k×n matrix stored as is or transposed ([n × k]).
-static inline float weight_at(const float *weights, int transposed, int64_t k, int64_t n, int64_t q, int64_t c) {
-    return transposed ? weights[c * k + q] : weights[q * n + c];
-}
-
 void reco_qpointwise_pack(reco_isa isa, const float *weights, int transposed, int64_t k, int64_t n, int8_t *packed,
                           float *scales, int32_t *column_sums) {
     const int64_t padded = reco_qpointwise_padded_columns(isa, n);
