@@ -1,8 +1,8 @@
 // int8 1×1 convolutions for the int8 variant of the network. Weights: int8 per output channel,
 // packed once at load. Inputs: float activations quantised to uint8 per block of rows as the
-// kernel reaches them (so activations stay float in memory, and the depthwise layers stay float).
+// kernel reaches them, or rows already held as ReLU6 codes (the depthwise layers' outputs).
 // Sums in int32, exact; the epilogue takes the zero point back out, scales, adds the bias and
-// applies ReLU6 or the residual in registers.
+// applies ReLU6 or the residual in registers, and stores floats or (after ReLU6) codes.
 //   - AVX-512 VNNI: vpdpbusd multiplies 64 unsigned by signed bytes per instruction, so weights
 //     are packed in groups of 4 input channels per column (the instruction's dot of 4).
 //   - Elsewhere (AVX2, portable): plain loops over [k × 16] int8 panels that the compiler
@@ -64,6 +64,26 @@ void reco_qpointwise_pack(reco_isa isa, const float *weights, int transposed, in
     }
 }
 
+/// The rows a tile reads: float activations (quantised as they are reached) or codes; and what it
+/// writes: floats, or ReLU6 codes. One of each pair is set.
+typedef struct {
+    const float *floats;
+    const uint8_t *codes;
+} rows_in;
+typedef struct {
+    float *floats;
+    uint8_t *codes;
+} rows_out;
+
+/// `rows` input rows of codes (row stride k) into dst (row stride kp, zero-padded); rows past
+/// `rows` repeat the last.
+static void copy_code_rows(const uint8_t *codes, int64_t rows, int64_t mr, int64_t k, int64_t kp, uint8_t *dst) {
+    for (int64_t r = 0; r < mr; r++) {
+        memcpy(dst + r * kp, codes + (r < rows ? r : rows - 1) * k, (size_t)k);
+        memset(dst + r * kp + k, 0, (size_t)(kp - k));
+    }
+}
+
 /// Quantises `rows` input rows (row stride k) to uint8 into dst (row stride kp, zero-padded);
 /// rows past `rows` repeat the last (computed, not stored).
 static void quantise_rows(const float *input, int64_t rows, int64_t mr, int64_t k, int64_t kp, float scale,
@@ -92,14 +112,17 @@ __attribute__((always_inline)) static inline void plain_tile(const uint8_t *a, c
 }
 
 __attribute__((always_inline)) static inline void
-plain(const float *input, int64_t m, int64_t k, float input_scale, int32_t input_zero, const int8_t *packed,
+plain(rows_in input, int64_t m, int64_t k, float input_scale, int32_t input_zero, const int8_t *packed,
       const float *scales, const int32_t *column_sums, const float *bias, int64_t n, reco_epilogue epilogue,
-      const float *residual, float *out) {
+      const float *residual, rows_out out) {
     uint8_t a[PLAIN_MR * k];
     const int64_t panels = round_up(n, PLAIN_NR) / PLAIN_NR;
     for (int64_t i = 0; i < m; i += PLAIN_MR) {
         const int64_t rows = m - i < PLAIN_MR ? m - i : PLAIN_MR;
-        quantise_rows(input + i * k, rows, PLAIN_MR, k, k, input_scale, input_zero, a);
+        if (input.codes)
+            copy_code_rows(input.codes + i * k, rows, PLAIN_MR, k, k, a);
+        else
+            quantise_rows(input.floats + i * k, rows, PLAIN_MR, k, k, input_scale, input_zero, a);
         for (int64_t p = 0; p < panels; p++) {
             int32_t acc[PLAIN_MR][PLAIN_NR];
             plain_tile(a, packed + p * k * PLAIN_NR, k, acc);
@@ -108,33 +131,37 @@ plain(const float *input, int64_t m, int64_t k, float input_scale, int32_t input
                     const int64_t c = p * PLAIN_NR + j, at = (i + r) * n + c;
                     const float sum = (float)(acc[r][j] - input_zero * column_sums[c]);
                     const float v = sum * (input_scale * scales[c]) + bias[c];
-                    out[at] = finish(v, epilogue, residual ? residual + at : NULL);
+                    if (out.codes)
+                        out.codes[at] = quantise(finish(v, RECO_EPILOGUE_RELU6, NULL), RECO_RELU6_CODES_PER_UNIT, 0);
+                    else
+                        out.floats[at] = finish(v, epilogue, residual ? residual + at : NULL);
                 }
             }
         }
     }
 }
 
-static void plain_portable(const float *input, int64_t m, int64_t k, float input_scale, int32_t input_zero,
+static void plain_portable(rows_in input, int64_t m, int64_t k, float input_scale, int32_t input_zero,
                            const int8_t *packed, const float *scales, const int32_t *column_sums, const float *bias,
-                           int64_t n, reco_epilogue epilogue, const float *residual, float *out) {
+                           int64_t n, reco_epilogue epilogue, const float *residual, rows_out out) {
     plain(input, m, k, input_scale, input_zero, packed, scales, column_sums, bias, n, epilogue, residual, out);
 }
 
 #if defined(__x86_64__)
 __attribute__((target("avx2,fma"))) static void
-plain_avx2(const float *input, int64_t m, int64_t k, float input_scale, int32_t input_zero, const int8_t *packed,
+plain_avx2(rows_in input, int64_t m, int64_t k, float input_scale, int32_t input_zero, const int8_t *packed,
            const float *scales, const int32_t *column_sums, const float *bias, int64_t n, reco_epilogue epilogue,
-           const float *residual, float *out) {
+           const float *residual, rows_out out) {
     plain(input, m, k, input_scale, input_zero, packed, scales, column_sums, bias, n, epilogue, residual, out);
 }
 
 /// One VNNI tile: `rows` (≤ 14) quantised rows a (stride kp, a multiple of 4) against a panel of
-/// 32 columns, [kp/4 groups × 32 columns × 4] bytes.
+/// 32 columns, [kp/4 groups × 32 columns × 4] bytes. Writes floats to `out`, or codes to `codes`
+/// when it is set (then after ReLU6, whatever the epilogue).
 __attribute__((target("avx512f,avx512bw,avx512vnni"))) static void
 vnni_tile(const uint8_t *a, int64_t kp, const int8_t *b, int64_t rows, int64_t cols, int32_t input_zero,
           __m512 scale0, __m512 scale1, const int32_t *sums, const float *bias, reco_epilogue epilogue,
-          const float *residual, float *out, int64_t ldo) {
+          const float *residual, float *out, uint8_t *codes, int64_t ldo) {
     __m512i acc[VNNI_MR][2];
     for (int r = 0; r < VNNI_MR; r++) acc[r][0] = acc[r][1] = _mm512_setzero_si512();
     for (int64_t g = 0; g < kp / 4; g++) {
@@ -156,6 +183,14 @@ vnni_tile(const uint8_t *a, int64_t kp, const int8_t *b, int64_t rows, int64_t c
         if (r >= rows) break;
         __m512 y0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][0], zero_sums0)), scale0, bias0);
         __m512 y1 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][1], zero_sums1)), scale1, bias1);
+        if (codes) {
+            const __m512 per_unit = _mm512_set1_ps(RECO_RELU6_CODES_PER_UNIT);
+            y0 = _mm512_mul_ps(_mm512_min_ps(_mm512_max_ps(y0, zero), six), per_unit);
+            y1 = _mm512_mul_ps(_mm512_min_ps(_mm512_max_ps(y1, zero), six), per_unit);
+            _mm512_mask_cvtusepi32_storeu_epi8(codes + r * ldo, m0, _mm512_cvtps_epi32(y0));
+            _mm512_mask_cvtusepi32_storeu_epi8(codes + r * ldo + 16, m1, _mm512_cvtps_epi32(y1));
+            continue;
+        }
         float *o = out + r * ldo;
         if (epilogue == RECO_EPILOGUE_RELU6) {
             y0 = _mm512_min_ps(_mm512_max_ps(y0, zero), six);
@@ -189,29 +224,36 @@ __attribute__((target("avx512f,avx512bw"))) static void quantise_rows_avx512(con
 }
 
 __attribute__((target("avx512f,avx512bw,avx512vnni"))) static void
-vnni(const float *input, int64_t m, int64_t k, float input_scale, int32_t input_zero, const int8_t *packed,
+vnni(rows_in input, int64_t m, int64_t k, float input_scale, int32_t input_zero, const int8_t *packed,
      const float *scales, const int32_t *column_sums, const float *bias, int64_t n, reco_epilogue epilogue,
-     const float *residual, float *out) {
+     const float *residual, rows_out out) {
     const int64_t kp = round_up(k, 4), panels = round_up(n, VNNI_NR) / VNNI_NR;
-    uint8_t a[VNNI_MR * kp];
+    uint8_t tile[VNNI_MR * kp];
     const __m512 s = _mm512_set1_ps(input_scale);
     for (int64_t i = 0; i < m; i += VNNI_MR) {
         const int64_t rows = m - i < VNNI_MR ? m - i : VNNI_MR;
-        quantise_rows_avx512(input + i * k, rows, VNNI_MR, k, kp, input_scale, input_zero, a);
+        const uint8_t *a = tile;
+        if (input.codes && rows == VNNI_MR && kp == k)
+            a = input.codes + i * k; // whole rows of codes: read in place
+        else if (input.codes)
+            copy_code_rows(input.codes + i * k, rows, VNNI_MR, k, kp, tile);
+        else
+            quantise_rows_avx512(input.floats + i * k, rows, VNNI_MR, k, kp, input_scale, input_zero, tile);
         for (int64_t p = 0; p < panels; p++) {
             const int64_t col = p * VNNI_NR, cols = n - col < VNNI_NR ? n - col : VNNI_NR;
             const __m512 scale0 = _mm512_mul_ps(s, _mm512_loadu_ps(scales + col));
             const __m512 scale1 = _mm512_mul_ps(s, _mm512_loadu_ps(scales + col + 16));
             vnni_tile(a, kp, packed + p * kp * VNNI_NR, rows, cols, input_zero, scale0, scale1, column_sums + col,
-                      bias + col, epilogue, residual ? residual + i * n + col : NULL, out + i * n + col, n);
+                      bias + col, epilogue, residual ? residual + i * n + col : NULL,
+                      out.floats ? out.floats + i * n + col : NULL, out.codes ? out.codes + i * n + col : NULL, n);
         }
     }
 }
 #endif
 
-void reco_qpointwise(reco_isa isa, const float *input, int64_t m, int64_t k, float input_scale, int32_t input_zero,
-                     const int8_t *packed, const float *scales, const int32_t *column_sums, const float *bias,
-                     int64_t n, reco_epilogue epilogue, const float *residual, float *out) {
+static void qpointwise(reco_isa isa, rows_in input, int64_t m, int64_t k, float input_scale, int32_t input_zero,
+                       const int8_t *packed, const float *scales, const int32_t *column_sums, const float *bias,
+                       int64_t n, reco_epilogue epilogue, const float *residual, rows_out out) {
 #if defined(__x86_64__)
     if (uses_vnni(isa)) {
         vnni(input, m, k, input_scale, input_zero, packed, scales, column_sums, bias, n, epilogue, residual, out);
@@ -225,4 +267,25 @@ void reco_qpointwise(reco_isa isa, const float *input, int64_t m, int64_t k, flo
 #endif
     plain_portable(input, m, k, input_scale, input_zero, packed, scales, column_sums, bias, n, epilogue, residual,
                    out);
+}
+
+void reco_qpointwise(reco_isa isa, const float *input, int64_t m, int64_t k, float input_scale, int32_t input_zero,
+                     const int8_t *packed, const float *scales, const int32_t *column_sums, const float *bias,
+                     int64_t n, reco_epilogue epilogue, const float *residual, float *out) {
+    qpointwise(isa, (rows_in){input, NULL}, m, k, input_scale, input_zero, packed, scales, column_sums, bias, n,
+               epilogue, residual, (rows_out){out, NULL});
+}
+
+void reco_qpointwise_from_codes(reco_isa isa, const uint8_t *codes, int64_t m, int64_t k, const int8_t *packed,
+                                const float *scales, const int32_t *column_sums, const float *bias, int64_t n,
+                                reco_epilogue epilogue, const float *residual, float *out) {
+    qpointwise(isa, (rows_in){NULL, codes}, m, k, RECO_RELU6_CODE_STEP, 0, packed, scales, column_sums, bias, n,
+               epilogue, residual, (rows_out){out, NULL});
+}
+
+void reco_qpointwise_to_codes(reco_isa isa, const float *input, int64_t m, int64_t k, float input_scale,
+                              int32_t input_zero, const int8_t *packed, const float *scales,
+                              const int32_t *column_sums, const float *bias, int64_t n, uint8_t *codes) {
+    qpointwise(isa, (rows_in){input, NULL}, m, k, input_scale, input_zero, packed, scales, column_sums, bias, n,
+               RECO_EPILOGUE_RELU6, NULL, (rows_out){NULL, codes});
 }

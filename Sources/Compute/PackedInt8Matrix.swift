@@ -2,7 +2,7 @@ import CVectorKernels
 
 /// A k×n float32 matrix quantised per column to int8 and packed for the int8 kernels
 /// (`reco_qpointwise`): input rows are quantised per tensor to uint8 as the kernel reaches them
-/// (x ≈ scale · (q − zero)) and summed in int32. The network's int8 1×1 convolutions, and the
+/// (x ≈ scale · (q − zero)), or come as ReLU6 codes already, and are summed in int32. The network's int8 1×1 convolutions, and the
 /// search index's nearest centroids on CPUs with AVX-512 VNNI (there it is 4× the float32 kernel).
 public struct PackedInt8Matrix: Sendable {
     /// k: the length of each input row.
@@ -61,16 +61,55 @@ public struct PackedInt8Matrix: Sendable {
         into output: UnsafeMutablePointer<Float>, _ epilogue: PackedMatrix.Epilogue = .linear
     ) {
         let (mode, residual) = epilogue.kernelArguments
+        withPacked { w, s, c, b in
+            reco_qpointwise(
+                isa.kernelValue, input, Int64(m), Int64(rows), inputScale, inputZero, w, s, c, b, Int64(columns), mode,
+                residual, output)
+        }
+    }
+
+    /// `multiply` of rows held as ReLU6 codes (`ReLU6Codes`).
+    public func multiply(
+        codes input: UnsafePointer<UInt8>, count m: Int, into output: UnsafeMutablePointer<Float>,
+        _ epilogue: PackedMatrix.Epilogue = .linear
+    ) {
+        let (mode, residual) = epilogue.kernelArguments
+        withPacked { w, s, c, b in
+            reco_qpointwise_from_codes(
+                isa.kernelValue, input, Int64(m), Int64(rows), w, s, c, b, Int64(columns), mode, residual, output)
+        }
+    }
+
+    /// `multiply` with ReLU6, its outputs stored as codes (`ReLU6Codes`).
+    public func multiply(
+        _ input: UnsafePointer<Float>, count m: Int, inputScale: Float, inputZero: Int32,
+        intoCodes output: UnsafeMutablePointer<UInt8>
+    ) {
+        withPacked { w, s, c, b in
+            reco_qpointwise_to_codes(
+                isa.kernelValue, input, Int64(m), Int64(rows), inputScale, inputZero, w, s, c, b, Int64(columns),
+                output)
+        }
+    }
+
+    private func withPacked(
+        _ body: (
+            UnsafePointer<Int8>, UnsafePointer<Float>, UnsafePointer<Int32>, UnsafePointer<Float>
+        ) -> Void
+    ) {
         packed.withUnsafeBufferPointer { w in
             scales.withUnsafeBufferPointer { s in
                 columnSums.withUnsafeBufferPointer { c in
                     bias.withUnsafeBufferPointer { b in
-                        reco_qpointwise(
-                            isa.kernelValue, input, Int64(m), Int64(rows), inputScale, inputZero, w.baseAddress!,
-                            s.baseAddress!, c.baseAddress!, b.baseAddress!, Int64(columns), mode, residual, output)
+                        body(w.baseAddress!, s.baseAddress!, c.baseAddress!, b.baseAddress!)
                     }
                 }
             }
         }
     }
+}
+
+/// How the int8 network keeps ReLU6 outputs in memory: one byte per value, x = q · step.
+public enum ReLU6Codes {
+    public static let step: Float = RECO_RELU6_CODE_STEP
 }

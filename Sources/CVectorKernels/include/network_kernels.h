@@ -45,6 +45,22 @@ void reco_depthwise(reco_isa isa, const float *input, int64_t first_row, int64_t
                     const float *weights, const float *bias, int64_t k, int64_t stride, int64_t out_row0,
                     int64_t out_row1, float *out);
 
+/// The int8 network keeps ReLU6 outputs (expansions, depthwise layers) in memory as uint8 codes:
+/// x = q · RECO_RELU6_CODE_STEP, q = x · RECO_RELU6_CODES_PER_UNIT rounded to nearest even.
+#define RECO_RELU6_CODE_STEP 0.0235294117647058823f // 6 / 255
+#define RECO_RELU6_CODES_PER_UNIT 42.5f                // 255 / 6
+
+/// reco_depthwise writing codes (from float inputs: the int8 network's first block, which has no
+/// expansion).
+void reco_depthwise_to_codes(reco_isa isa, const float *input, int64_t first_row, int64_t h, int64_t w,
+                             int64_t channels, const float *weights, const float *bias, int64_t k, int64_t stride,
+                             int64_t out_row0, int64_t out_row1, uint8_t *out);
+
+/// reco_depthwise from codes to codes, in float32 arithmetic.
+void reco_depthwise_codes(reco_isa isa, const uint8_t *input, int64_t first_row, int64_t h, int64_t w,
+                          int64_t channels, const float *weights, const float *bias, int64_t k, int64_t stride,
+                          int64_t out_row0, int64_t out_row1, uint8_t *out);
+
 /// The stem's patches (im2col) for output rows [out_row0, out_row1) of the network's h×h×channels
 /// uint8 input, TF-SAME padding: per output pixel its k·k·channels inputs in (ky, kx, channel)
 /// order, each normalised to (x − 127) / 128, and 0 outside the image.
@@ -70,6 +86,17 @@ void reco_qpointwise_pack(reco_isa isa, const float *weights, int transposed, in
 void reco_qpointwise(reco_isa isa, const float *input, int64_t m, int64_t k, float input_scale, int32_t input_zero,
                      const int8_t *packed, const float *scales, const int32_t *column_sums, const float *bias,
                      int64_t n, reco_epilogue epilogue, const float *residual, float *out);
+
+/// reco_qpointwise from rows of ReLU6 codes (the depthwise layers' outputs in the int8 network):
+/// input (scale, zero) = (RECO_RELU6_CODE_STEP, 0).
+void reco_qpointwise_from_codes(reco_isa isa, const uint8_t *codes, int64_t m, int64_t k, const int8_t *packed,
+                                const float *scales, const int32_t *column_sums, const float *bias, int64_t n,
+                                reco_epilogue epilogue, const float *residual, float *out);
+
+/// reco_qpointwise with ReLU6, writing codes (the int8 network's expansions).
+void reco_qpointwise_to_codes(reco_isa isa, const float *input, int64_t m, int64_t k, float input_scale,
+                              int32_t input_zero, const int8_t *packed, const float *scales,
+                              const int32_t *column_sums, const float *bias, int64_t n, uint8_t *codes);
 
 /// The name of the int8 kernel `isa` runs: "avx512-vnni", "avx2" or "portable".
 const char *reco_qpointwise_kernel(reco_isa isa);

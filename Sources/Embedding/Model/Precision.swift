@@ -6,8 +6,9 @@ public enum Precision: String, Sendable, CaseIterable, Codable {
     /// float32 throughout; features match the float64 reference to 1e-4.
     case fp32
     /// int8 weights (per output channel), uint8 inputs (per tensor: ReLU6 outputs on [0, 6], block
-    /// outputs on the ranges in the model's calibration file), int32 sums; depthwise and stem stay
-    /// float32.
+    /// outputs on the ranges in the model's calibration file), int32 sums; inside a block the
+    /// ReLU6 outputs are kept as one-byte codes, which the depthwise layers read and write with
+    /// float32 arithmetic; the stem stays float32.
     case int8
 }
 

@@ -9,6 +9,7 @@ import Foundation
 /// the input rows the band needs (rows shared with the previous band are kept, not recomputed),
 /// the depthwise convolution of the band, and the 1×1 projection of the band straight into the
 /// block's output. The expanded tensor (up to 6× the block's channels) thus never leaves the cache.
+/// The int8 network keeps both bands as one-byte ReLU6 codes (`Activations`).
 public final class EfficientNetLite: Sendable {
     public let spec: ModelSpec
     /// The kernels' instruction-set path; the 1×1 weights are packed for it.
@@ -124,7 +125,9 @@ public final class EfficientNetLite: Sendable {
     /// Scratch memory for forward passes. Not thread-safe: one per worker. Unchecked Sendable: it
     /// may move between threads (the embedder's pool hands it out), but is used by one at a time.
     public final class Workspace: @unchecked Sendable {
-        fileprivate let a, b, expanded, depthwise: UnsafeMutableBufferPointer<Float>
+        fileprivate let a, b: UnsafeMutableBufferPointer<Float>
+        /// The bands: floats, or in the int8 network ReLU6 codes (`Activations`); sized for floats.
+        fileprivate let expanded, depthwise: UnsafeMutableRawBufferPointer
 
         init(network: EfficientNetLite) {
             func buffer(_ count: Int) -> UnsafeMutableBufferPointer<Float> {
@@ -132,13 +135,29 @@ public final class EfficientNetLite: Sendable {
                 p.initialize(repeating: 0)
                 return p
             }
+            func band(_ floats: Int) -> UnsafeMutableRawBufferPointer {
+                let p = UnsafeMutableRawBufferPointer.allocate(
+                    byteCount: max(floats, 1) * MemoryLayout<Float>.size, alignment: 64)
+                p.initializeMemory(as: UInt8.self, repeating: 0)
+                return p
+            }
             a = buffer(network.maxActivation)
             b = buffer(network.maxActivation)
-            expanded = buffer(network.maxExpandedBand)
-            depthwise = buffer(network.maxDepthwiseBand)
+            expanded = band(network.maxExpandedBand)
+            depthwise = band(network.maxDepthwiseBand)
         }
 
-        deinit { for buffer in [a, b, expanded, depthwise] { buffer.deallocate() } }
+        deinit {
+            for buffer in [a, b] { buffer.deallocate() }
+            for buffer in [expanded, depthwise] { buffer.deallocate() }
+        }
+
+        /// A band buffer as floats, or as codes.
+        fileprivate func activations(_ buffer: UnsafeMutableRawBufferPointer, codes: Bool) -> Activations {
+            codes
+                ? .codes(buffer.bindMemory(to: UInt8.self).baseAddress!)
+                : .floats(buffer.bindMemory(to: Float.self).baseAddress!)
+        }
     }
 
     public func makeWorkspace() -> Workspace { Workspace(network: self) }
@@ -193,7 +212,8 @@ public final class EfficientNetLite: Sendable {
         input.withUnsafeBufferPointer { bytes in
             nonisolated(unsafe) let bytes = bytes.baseAddress!
             ForkJoin.shared.split(0..<size, parts: parts) { part, rows in
-                convolve(stem, input: bytes, output: x, rows: rows, patches: workspaces[part].expanded.baseAddress!)
+                let patches = workspaces[part].expanded.bindMemory(to: Float.self).baseAddress!
+                convolve(stem, input: bytes, output: x, rows: rows, patches: patches)
             }
         }
         for block in blocks {
@@ -207,8 +227,8 @@ public final class EfficientNetLite: Sendable {
         let rows = size * size
         ForkJoin.shared.split(0..<rows, parts: parts) { _, pixels in
             NetworkKernels.pointwise(
-                head, input: x + pixels.lowerBound * head.inChannels, rows: pixels.count,
-                output: y + pixels.lowerBound * head.outChannels, .relu6)
+                head, input: .floats(x + pixels.lowerBound * head.inChannels), rows: pixels.count,
+                output: .floats(y + pixels.lowerBound * head.outChannels), .relu6)
         }
         return [Float](unsafeUninitializedCapacity: head.outChannels) { buffer, initialized in
             Kernels.averagePool(y, rows: rows, channels: head.outChannels, into: buffer.baseAddress!)
@@ -235,25 +255,23 @@ public final class EfficientNetLite: Sendable {
         let dw = block.depthwise
         let size = block.inputSize
         let outSize = block.outputSize
-        let mid = dw.channels
-        let rowFloats = size * mid
-        let inChannels = block.expand?.inChannels ?? mid
+        let inChannels = block.expand?.inChannels ?? dw.channels
         let pad = SamePadding(input: size, kernel: dw.kernel, stride: dw.stride)
-        let expanded = workspace.expanded.baseAddress!
-        let dwOut = workspace.depthwise.baseAddress!
+        let expanded = workspace.activations(workspace.expanded, codes: block.keepsCodes)
+        let dwOut = workspace.activations(workspace.depthwise, codes: block.keepsCodes)
+        let row = size * dw.channels  // values in one expanded row
         var held = 0..<0  // input rows whose expansion is in `expanded`, from its start
         var oy0 = outputRows.lowerBound
         while oy0 < outputRows.upperBound {
             let oy1 = min(outputRows.upperBound, oy0 + block.bandRows)
             let needed =
                 max(0, oy0 * dw.stride - pad.before)..<min(size, (oy1 - 1) * dw.stride - pad.before + dw.kernel)
-            let rows: UnsafePointer<Float>
+            let rows: Activations
             if let expand = block.expand {
                 // Keep the rows this band shares with the last one, expand only the new ones.
                 if needed.lowerBound < held.upperBound {
                     let keep = needed.lowerBound..<held.upperBound
-                    expanded.update(
-                        from: expanded + (keep.lowerBound - held.lowerBound) * rowFloats, count: keep.count * rowFloats)
+                    expanded.move(from: (keep.lowerBound - held.lowerBound) * row, count: keep.count * row)
                     held = keep
                 } else {
                     held = needed.lowerBound..<needed.lowerBound
@@ -261,13 +279,13 @@ public final class EfficientNetLite: Sendable {
                 let fresh = held.upperBound..<needed.upperBound
                 if !fresh.isEmpty {
                     NetworkKernels.pointwise(
-                        expand, input: x + fresh.lowerBound * size * inChannels, rows: fresh.count * size,
-                        output: expanded + held.count * rowFloats, .relu6)
+                        expand, input: .floats(x + fresh.lowerBound * size * inChannels), rows: fresh.count * size,
+                        output: expanded.advanced(by: held.count * row), .relu6)
                 }
                 held = needed.lowerBound..<needed.upperBound
-                rows = UnsafePointer(expanded)
+                rows = expanded
             } else {
-                rows = UnsafePointer(x + needed.lowerBound * rowFloats)
+                rows = .floats(x + needed.lowerBound * row)
             }
             NetworkKernels.depthwise(
                 dw, input: rows, firstRow: needed.lowerBound, size: size, outputRows: oy0..<oy1, output: dwOut, isa: isa
@@ -275,7 +293,7 @@ public final class EfficientNetLite: Sendable {
             let out = oy0 * outSize * block.project.outChannels
             // A residual block has stride 1 and equal channels: output pixel i adds input pixel i.
             NetworkKernels.pointwise(
-                block.project, input: dwOut, rows: (oy1 - oy0) * outSize, output: y + out,
+                block.project, input: dwOut, rows: (oy1 - oy0) * outSize, output: .floats(y + out),
                 block.hasResidual ? .residual(UnsafePointer(x + out)) : .linear)
             oy0 = oy1
         }
@@ -292,8 +310,8 @@ public final class EfficientNetLite: Sendable {
             let band = oy0..<min(rows.upperBound, oy0 + stem.bandRows)
             NetworkKernels.stemPatches(stem, input: input, outputRows: band, into: patches)
             NetworkKernels.pointwise(
-                stem.conv, input: patches, rows: band.count * size,
-                output: output + oy0 * size * stem.conv.outChannels, .relu6)
+                stem.conv, input: .floats(patches), rows: band.count * size,
+                output: .floats(output + oy0 * size * stem.conv.outChannels), .relu6)
         }
     }
 }

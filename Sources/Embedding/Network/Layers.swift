@@ -106,6 +106,11 @@ struct InvertedResidualBlock: Sendable {
         bandRows = max(1, min(outputSize, bandBudget / (depthwise.stride * rowFloats)))
     }
 
+    /// The int8 network keeps its expanded and depthwise bands as ReLU6 codes, one byte a value.
+    var keepsCodes: Bool {
+        if case .int8 = project.weights { true } else { false }
+    }
+
     var hasResidual: Bool { depthwise.stride == 1 && (expand?.inChannels ?? depthwise.channels) == project.outChannels }
 
     /// Floats of expanded input rows one band needs.
