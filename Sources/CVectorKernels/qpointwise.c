@@ -5,8 +5,11 @@
 // applies ReLU6 or the residual in registers, and stores floats or (after ReLU6) codes.
 //   - AVX-512 VNNI: vpdpbusd multiplies 64 unsigned by signed bytes per instruction, so weights
 //     are packed in groups of 4 input channels per column (the instruction's dot of 4).
-//   - Elsewhere (AVX2, portable): plain loops over [k × 16] int8 panels that the compiler
-//     vectorises, compiled once for the baseline and once for AVX2.
+//   - AVX2 (and AVX-512 without VNNI): vpmaddwd multiplies 16 pairs of 16-bit values and adds each
+//     pair, so weights are packed widened to int16 in pairs of input channels per column, and
+//     input rows are widened as they are quantised. (vpmaddubsw would take bytes, but its 16-bit
+//     sums of two u8·s8 products saturate.)
+//   - Portable: plain loops over [k × 16] int8 panels.
 #include "kernel_support.h"
 #include <string.h>
 
@@ -14,36 +17,55 @@
 #include <immintrin.h>
 #endif
 
-static int uses_vnni(reco_isa isa) {
+/// The kernel each path runs, and how it wants the weights: panels of `nr` columns, in groups of
+/// `group` input channels per column (the instruction's dot product), `width` bytes a weight.
+typedef enum { KERNEL_PLAIN, KERNEL_MADD, KERNEL_VNNI } kernel;
+typedef struct {
+    int64_t nr, group, width;
+} layout;
+
+enum { VNNI_MR = 14, VNNI_NR = 32, MADD_MR = 6, MADD_NR = 16, PLAIN_MR = 4, PLAIN_NR = 16 };
+
+static kernel kernel_of(reco_isa isa) {
 #if defined(__x86_64__)
-    return isa == RECO_ISA_AVX512 && __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw");
+    if (isa == RECO_ISA_AVX512 && __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw"))
+        return KERNEL_VNNI;
+    if (isa == RECO_ISA_AVX2 || isa == RECO_ISA_AVX512) return KERNEL_MADD;
 #else
     (void)isa;
-    return 0;
 #endif
+    return KERNEL_PLAIN;
+}
+
+static layout layout_of(kernel kernel) {
+    switch (kernel) {
+    case KERNEL_VNNI: return (layout){VNNI_NR, 4, 1};
+    case KERNEL_MADD: return (layout){MADD_NR, 2, 2};
+    default: return (layout){PLAIN_NR, 1, 1};
+    }
 }
 
 const char *reco_qpointwise_kernel(reco_isa isa) {
-    if (uses_vnni(isa)) return "avx512-vnni";
-    return isa == RECO_ISA_PORTABLE ? "portable" : "avx2";
+    switch (kernel_of(isa)) {
+    case KERNEL_VNNI: return "avx512-vnni";
+    case KERNEL_MADD: return "avx2-madd";
+    default: return "portable";
+    }
 }
 
-enum { VNNI_MR = 14, VNNI_NR = 32, PLAIN_MR = 4, PLAIN_NR = 16 };
-
-int64_t reco_qpointwise_padded_columns(reco_isa isa, int64_t n) {
-    return round_up(n, uses_vnni(isa) ? VNNI_NR : PLAIN_NR);
-}
+int64_t reco_qpointwise_padded_columns(reco_isa isa, int64_t n) { return round_up(n, layout_of(kernel_of(isa)).nr); }
 
 int64_t reco_qpointwise_packed_bytes(reco_isa isa, int64_t k, int64_t n) {
-    return (uses_vnni(isa) ? round_up(k, 4) : k) * reco_qpointwise_padded_columns(isa, n);
+    const layout l = layout_of(kernel_of(isa));
+    return round_up(k, l.group) * reco_qpointwise_padded_columns(isa, n) * l.width;
 }
 
 void reco_qpointwise_pack(reco_isa isa, const float *weights, int transposed, int64_t k, int64_t n, int8_t *packed,
                           float *scales, int32_t *column_sums) {
     const int64_t padded = reco_qpointwise_padded_columns(isa, n);
-    const int vnni = uses_vnni(isa);
-    const int64_t nr = vnni ? VNNI_NR : PLAIN_NR, kp = vnni ? round_up(k, 4) : k;
-    memset(packed, 0, (size_t)(kp * padded));
+    const layout l = layout_of(kernel_of(isa));
+    const int64_t kp = round_up(k, l.group);
+    memset(packed, 0, (size_t)reco_qpointwise_packed_bytes(isa, k, n));
     for (int64_t c = 0; c < padded; c++) {
         float largest = 0;
         for (int64_t q = 0; q < k && c < n; q++) {
@@ -55,10 +77,15 @@ void reco_qpointwise_pack(reco_isa isa, const float *weights, int transposed, in
         for (int64_t q = 0; q < k && c < n; q++) {
             const int8_t code = (int8_t)lrintf(weight_at(weights, transposed, k, n, q, c) / scale);
             sum += code;
-            const int64_t panel = c / nr, j = c % nr;
-            // VNNI: panel, group of 4 rows, column, row in group. Plain: panel, row, column.
-            const int64_t at = vnni ? ((panel * (kp / 4) + q / 4) * nr + j) * 4 + q % 4 : (panel * k + q) * nr + j;
-            packed[at] = code;
+            // Panel, group of rows, column, row in the group.
+            const int64_t panel = c / l.nr, j = c % l.nr;
+            const int64_t at = ((panel * (kp / l.group) + q / l.group) * l.nr + j) * l.group + q % l.group;
+            if (l.width == 2) {
+                const int16_t wide = code;
+                memcpy(packed + at * 2, &wide, 2);
+            } else {
+                packed[at] = code;
+            }
         }
         column_sums[c] = sum;
     }
@@ -97,7 +124,7 @@ static void quantise_rows(const float *input, int64_t rows, int64_t mr, int64_t 
     }
 }
 
-/// The plain kernel: one MR×16 tile from quantised rows a (stride k) and a [k × 16] panel.
+/// The portable kernel: one MR×16 tile from quantised rows a (stride k) and a [k × 16] panel.
 __attribute__((always_inline)) static inline void plain_tile(const uint8_t *a, const int8_t *b, int64_t k,
                                                              int32_t acc[PLAIN_MR][PLAIN_NR]) {
     for (int r = 0; r < PLAIN_MR; r++)
@@ -111,8 +138,7 @@ __attribute__((always_inline)) static inline void plain_tile(const uint8_t *a, c
     }
 }
 
-__attribute__((always_inline)) static inline void
-plain(rows_in input, int64_t m, int64_t k, float input_scale, int32_t input_zero, const int8_t *packed,
+static void plain(rows_in input, int64_t m, int64_t k, float input_scale, int32_t input_zero, const int8_t *packed,
       const float *scales, const int32_t *column_sums, const float *bias, int64_t n, reco_epilogue epilogue,
       const float *residual, rows_out out) {
     uint8_t a[PLAIN_MR * k];
@@ -141,18 +167,93 @@ plain(rows_in input, int64_t m, int64_t k, float input_scale, int32_t input_zero
     }
 }
 
-static void plain_portable(rows_in input, int64_t m, int64_t k, float input_scale, int32_t input_zero,
-                           const int8_t *packed, const float *scales, const int32_t *column_sums, const float *bias,
-                           int64_t n, reco_epilogue epilogue, const float *residual, rows_out out) {
-    plain(input, m, k, input_scale, input_zero, packed, scales, column_sums, bias, n, epilogue, residual, out);
+#if defined(__x86_64__)
+/// One vpmaddwd tile: `rows` (≤ 6) rows a of int16 values (stride kp, even) against a panel of 16
+/// columns, [kp/2 pairs × 16 columns × 2] int16. Writes floats to `out`, or codes to `codes` when it
+/// is set (then after ReLU6, whatever the epilogue).
+__attribute__((target("avx2,fma"))) static void
+madd_tile(const int16_t *a, int64_t kp, const int16_t *b, int64_t rows, int64_t cols, int32_t input_zero,
+          __m256 scale0, __m256 scale1, const int32_t *sums, const float *bias, reco_epilogue epilogue,
+          const float *residual, float *out, uint8_t *codes, int64_t ldo) {
+    __m256i acc[MADD_MR][2];
+    for (int r = 0; r < MADD_MR; r++) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
+    for (int64_t g = 0; g < kp / 2; g++) {
+        const __m256i b0 = _mm256_loadu_si256((const __m256i *)(b + g * 32));
+        const __m256i b1 = _mm256_loadu_si256((const __m256i *)(b + g * 32 + 16));
+        for (int r = 0; r < MADD_MR; r++) {
+            int32_t pair;
+            memcpy(&pair, a + r * kp + g * 2, 4);
+            const __m256i x = _mm256_set1_epi32(pair);
+            acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(x, b0));
+            acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(x, b1));
+        }
+    }
+    const __m256i zero_point = _mm256_set1_epi32(input_zero);
+    const __m256i zero_sums0 = _mm256_mullo_epi32(zero_point, _mm256_loadu_si256((const __m256i *)sums));
+    const __m256i zero_sums1 = _mm256_mullo_epi32(zero_point, _mm256_loadu_si256((const __m256i *)(sums + 8)));
+    const __m256 bias0 = _mm256_loadu_ps(bias), bias1 = _mm256_loadu_ps(bias + 8);
+    const __m256 zero = _mm256_setzero_ps(), six = _mm256_set1_ps(6);
+    for (int r = 0; r < MADD_MR; r++) {
+        if (r >= rows) break;
+        __m256 y0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(acc[r][0], zero_sums0)), scale0, bias0);
+        __m256 y1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(acc[r][1], zero_sums1)), scale1, bias1);
+        if (codes || epilogue == RECO_EPILOGUE_RELU6) {
+            y0 = _mm256_min_ps(_mm256_max_ps(y0, zero), six);
+            y1 = _mm256_min_ps(_mm256_max_ps(y1, zero), six);
+        }
+        // A part panel goes through `row`, so nothing past the last column is read or written.
+        float row[MADD_NR];
+        if (codes) {
+            const __m256 per_unit = _mm256_set1_ps(RECO_RELU6_CODES_PER_UNIT);
+            const __m256i q0 = _mm256_cvtps_epi32(_mm256_mul_ps(y0, per_unit));
+            const __m256i q1 = _mm256_cvtps_epi32(_mm256_mul_ps(y1, per_unit));
+            // packus works within 128-bit lanes: the permute puts the 16 codes back in order.
+            const __m256i words = _mm256_permute4x64_epi64(_mm256_packus_epi32(q0, q1), 0xD8);
+            const __m128i bytes = _mm_packus_epi16(_mm256_castsi256_si128(words), _mm256_extracti128_si256(words, 1));
+            uint8_t all[MADD_NR];
+            _mm_storeu_si128((__m128i *)all, bytes);
+            memcpy(codes + r * ldo, all, (size_t)cols);
+            continue;
+        }
+        if (epilogue == RECO_EPILOGUE_RESIDUAL) {
+            if (cols < MADD_NR) memcpy(row, residual + r * ldo, (size_t)cols * sizeof(float));
+            const float *skip = cols < MADD_NR ? row : residual + r * ldo;
+            y0 = _mm256_add_ps(y0, _mm256_loadu_ps(skip));
+            y1 = _mm256_add_ps(y1, _mm256_loadu_ps(skip + 8));
+        }
+        float *o = cols < MADD_NR ? row : out + r * ldo;
+        _mm256_storeu_ps(o, y0);
+        _mm256_storeu_ps(o + 8, y1);
+        if (cols < MADD_NR) memcpy(out + r * ldo, row, (size_t)cols * sizeof(float));
+    }
 }
 
-#if defined(__x86_64__)
+/// The vpmaddwd kernel: each block of 6 rows quantised (or copied from codes) and widened to int16
+/// once, then tiled against every panel.
 __attribute__((target("avx2,fma"))) static void
-plain_avx2(rows_in input, int64_t m, int64_t k, float input_scale, int32_t input_zero, const int8_t *packed,
-           const float *scales, const int32_t *column_sums, const float *bias, int64_t n, reco_epilogue epilogue,
-           const float *residual, rows_out out) {
-    plain(input, m, k, input_scale, input_zero, packed, scales, column_sums, bias, n, epilogue, residual, out);
+madd(rows_in input, int64_t m, int64_t k, float input_scale, int32_t input_zero, const int8_t *packed,
+     const float *scales, const int32_t *column_sums, const float *bias, int64_t n, reco_epilogue epilogue,
+     const float *residual, rows_out out) {
+    const int64_t kp = round_up(k, 2), panels = round_up(n, MADD_NR) / MADD_NR;
+    uint8_t narrow[MADD_MR * kp];
+    int16_t a[MADD_MR * kp];
+    const __m256 s = _mm256_set1_ps(input_scale);
+    for (int64_t i = 0; i < m; i += MADD_MR) {
+        const int64_t rows = m - i < MADD_MR ? m - i : MADD_MR;
+        if (input.codes)
+            copy_code_rows(input.codes + i * k, rows, MADD_MR, k, kp, narrow);
+        else
+            quantise_rows(input.floats + i * k, rows, MADD_MR, k, kp, input_scale, input_zero, narrow);
+        for (int64_t j = 0; j < MADD_MR * kp; j++) a[j] = narrow[j];
+        for (int64_t p = 0; p < panels; p++) {
+            const int64_t col = p * MADD_NR, cols = n - col < MADD_NR ? n - col : MADD_NR;
+            const __m256 scale0 = _mm256_mul_ps(s, _mm256_loadu_ps(scales + col));
+            const __m256 scale1 = _mm256_mul_ps(s, _mm256_loadu_ps(scales + col + 8));
+            madd_tile(a, kp, (const int16_t *)(const void *)packed + p * kp * MADD_NR, rows, cols, input_zero, scale0,
+                      scale1, column_sums + col, bias + col, epilogue, residual ? residual + i * n + col : NULL,
+                      out.floats ? out.floats + i * n + col : NULL, out.codes ? out.codes + i * n + col : NULL, n);
+        }
+    }
 }
 
 /// One VNNI tile: `rows` (≤ 14) quantised rows a (stride kp, a multiple of 4) against a panel of
@@ -254,19 +355,18 @@ vnni(rows_in input, int64_t m, int64_t k, float input_scale, int32_t input_zero,
 static void qpointwise(reco_isa isa, rows_in input, int64_t m, int64_t k, float input_scale, int32_t input_zero,
                        const int8_t *packed, const float *scales, const int32_t *column_sums, const float *bias,
                        int64_t n, reco_epilogue epilogue, const float *residual, rows_out out) {
+    switch (kernel_of(isa)) {
 #if defined(__x86_64__)
-    if (uses_vnni(isa)) {
+    case KERNEL_VNNI:
         vnni(input, m, k, input_scale, input_zero, packed, scales, column_sums, bias, n, epilogue, residual, out);
         return;
-    }
-    if (isa == RECO_ISA_AVX2 || isa == RECO_ISA_AVX512) {
-        plain_avx2(input, m, k, input_scale, input_zero, packed, scales, column_sums, bias, n, epilogue, residual,
-                   out);
+    case KERNEL_MADD:
+        madd(input, m, k, input_scale, input_zero, packed, scales, column_sums, bias, n, epilogue, residual, out);
         return;
-    }
 #endif
-    plain_portable(input, m, k, input_scale, input_zero, packed, scales, column_sums, bias, n, epilogue, residual,
-                   out);
+    default:
+        plain(input, m, k, input_scale, input_zero, packed, scales, column_sums, bias, n, epilogue, residual, out);
+    }
 }
 
 void reco_qpointwise(reco_isa isa, const float *input, int64_t m, int64_t k, float input_scale, int32_t input_zero,

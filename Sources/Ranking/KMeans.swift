@@ -46,9 +46,9 @@ public enum KMeans {
     /// For each row of `m`, the `count` centroids of highest cosine, best first (row-major, `count`
     /// per row), computed in chunks of rows on `workers` threads, with the centroids packed once
     /// for the GEMM micro-kernels. `codes`: `m`'s rows are int8 codes (whole numbers in ±127, each
-    /// row at its own scale, which does not change its ranking): on a CPU with AVX-512 VNNI they
-    /// are multiplied exactly as int8 by int8 centroids, 4× the float32 kernel's rate (a million
-    /// rows by 4,000 centroids: BENCHMARKS.md).
+    /// row at its own scale, which does not change its ranking): where the int8 kernel is fast
+    /// (`PackedInt8Matrix.isFast`) they are multiplied exactly as int8 by int8 centroids, 3.8× the
+    /// float32 kernel's rate with AVX-512 VNNI and 1.7× with AVX2 (`ops/bench/gemm`, BENCHMARKS.md).
     static func nearest(
         _ m: VectorMatrix, centroids: VectorMatrix, count: Int, workers: Int,
         isa: InstructionSet = .selectedOrPortable, codes: Bool = false

@@ -98,7 +98,7 @@ void reco_qpointwise_to_codes(reco_isa isa, const float *input, int64_t m, int64
                               int32_t input_zero, const int8_t *packed, const float *scales,
                               const int32_t *column_sums, const float *bias, int64_t n, uint8_t *codes);
 
-/// The name of the int8 kernel `isa` runs: "avx512-vnni", "avx2" or "portable".
+/// The name of the int8 kernel `isa` runs: "avx512-vnni", "avx2-madd" or "portable".
 const char *reco_qpointwise_kernel(reco_isa isa);
 
 #endif

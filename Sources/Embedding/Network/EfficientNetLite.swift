@@ -29,7 +29,7 @@ public final class EfficientNetLite: Sendable {
     static let bandBudgetFloats = 128 * 1024
 
     public var inputSize: Int { spec.inputSize }
-    /// The int8 kernel the 1×1 convolutions run on this path ("avx512-vnni", "avx2", "portable").
+    /// The int8 kernel the 1×1 convolutions run on this path ("avx512-vnni", "avx2-madd", "portable").
     public var int8Kernel: String { PackedInt8Matrix.kernel(isa) }
     public var featureDimension: Int { spec.headChannels }
 
