@@ -2,8 +2,9 @@ import CVectorKernels
 
 /// A k×n float32 matrix quantised per column to int8 and packed for the int8 kernels
 /// (`reco_qpointwise`): input rows are quantised per tensor to uint8 as the kernel reaches them
-/// (x ≈ scale · (q − zero)), or come as ReLU6 codes already, and are summed in int32. The network's int8 1×1 convolutions, and the
-/// search index's nearest centroids on CPUs with AVX-512 VNNI (there it is 4× the float32 kernel).
+/// (x ≈ scale · (q − zero)), or come as ReLU6 codes already, and are summed in int32. The
+/// network's int8 1×1 convolutions, and the search index's nearest centroids where it outruns the
+/// float32 kernel (`isFast`).
 public struct PackedInt8Matrix: Sendable {
     /// k: the length of each input row.
     public let rows: Int
