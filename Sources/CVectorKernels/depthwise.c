@@ -9,22 +9,6 @@
 #include <immintrin.h>
 #endif
 
-/// Activations as the kernel reads or writes them: float32 (`floats`), or ReLU6 outputs as uint8
-/// codes (`codes`, x = q · RECO_RELU6_CODE_STEP). One of the two is set.
-typedef struct {
-    const float *floats;
-    const uint8_t *codes;
-} source;
-typedef struct {
-    float *floats;
-    uint8_t *codes;
-} destination;
-
-#define FLOATS_IN(p) (source){(p), NULL}
-#define CODES_IN(p) (source){NULL, (p)}
-#define FLOATS_OUT(p) (destination){(p), NULL}
-#define CODES_OUT(p) (destination){NULL, (p)}
-
 /// A float, or a code as its number of steps (the weights carry the step, as on the SIMD paths).
 static inline float source_at(source in, int64_t i) { return in.floats ? in.floats[i] : (float)in.codes[i]; }
 

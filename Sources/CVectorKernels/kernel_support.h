@@ -3,6 +3,7 @@
 #define RECO_KERNEL_SUPPORT_H
 #include "network_kernels.h"
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 
 static inline int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
@@ -33,6 +34,21 @@ static inline uint8_t quantise(float x, float inverse, int32_t zero) {
     const float v = nearbyintf(x * inverse) + (float)zero;
     return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
 }
+
+/// Activations as a kernel reads or writes them: float32 (`floats`), or ReLU6 outputs as uint8
+/// codes (`codes`, x = q · RECO_RELU6_CODE_STEP). One of the two is set.
+typedef struct {
+    const float *floats;
+    const uint8_t *codes;
+} source;
+typedef struct {
+    float *floats;
+    uint8_t *codes;
+} destination;
+#define FLOATS_IN(p) (source){(p), NULL}
+#define CODES_IN(p) (source){NULL, (p)}
+#define FLOATS_OUT(p) (destination){(p), NULL}
+#define CODES_OUT(p) (destination){NULL, (p)}
 
 /// The first `count` of 16 lanes (none for count ≤ 0), as an AVX-512 mask.
 static inline uint16_t mask16(int64_t count) {

@@ -91,17 +91,6 @@ void reco_qpointwise_pack(reco_isa isa, const float *weights, int transposed, in
     }
 }
 
-/// The rows a tile reads: float activations (quantised as they are reached) or codes; and what it
-/// writes: floats, or ReLU6 codes. One of each pair is set.
-typedef struct {
-    const float *floats;
-    const uint8_t *codes;
-} rows_in;
-typedef struct {
-    float *floats;
-    uint8_t *codes;
-} rows_out;
-
 /// `rows` input rows of codes (row stride k) into dst (row stride kp, zero-padded); rows past
 /// `rows` repeat the last.
 static void copy_code_rows(const uint8_t *codes, int64_t rows, int64_t mr, int64_t k, int64_t kp, uint8_t *dst) {
@@ -138,9 +127,9 @@ __attribute__((always_inline)) static inline void plain_tile(const uint8_t *a, c
     }
 }
 
-static void plain(rows_in input, int64_t m, int64_t k, float input_scale, int32_t input_zero, const int8_t *packed,
+static void plain(source input, int64_t m, int64_t k, float input_scale, int32_t input_zero, const int8_t *packed,
       const float *scales, const int32_t *column_sums, const float *bias, int64_t n, reco_epilogue epilogue,
-      const float *residual, rows_out out) {
+      const float *residual, destination out) {
     uint8_t a[PLAIN_MR * k];
     const int64_t panels = round_up(n, PLAIN_NR) / PLAIN_NR;
     for (int64_t i = 0; i < m; i += PLAIN_MR) {
@@ -231,9 +220,9 @@ madd_tile(const int16_t *a, int64_t kp, const int16_t *b, int64_t rows, int64_t 
 /// The vpmaddwd kernel: each block of 6 rows quantised (or copied from codes) and widened to int16
 /// once, then tiled against every panel.
 __attribute__((target("avx2,fma"))) static void
-madd(rows_in input, int64_t m, int64_t k, float input_scale, int32_t input_zero, const int8_t *packed,
+madd(source input, int64_t m, int64_t k, float input_scale, int32_t input_zero, const int8_t *packed,
      const float *scales, const int32_t *column_sums, const float *bias, int64_t n, reco_epilogue epilogue,
-     const float *residual, rows_out out) {
+     const float *residual, destination out) {
     const int64_t kp = round_up(k, 2), panels = round_up(n, MADD_NR) / MADD_NR;
     uint8_t narrow[MADD_MR * kp];
     int16_t a[MADD_MR * kp];
@@ -325,9 +314,9 @@ __attribute__((target("avx512f,avx512bw"))) static void quantise_rows_avx512(con
 }
 
 __attribute__((target("avx512f,avx512bw,avx512vnni"))) static void
-vnni(rows_in input, int64_t m, int64_t k, float input_scale, int32_t input_zero, const int8_t *packed,
+vnni(source input, int64_t m, int64_t k, float input_scale, int32_t input_zero, const int8_t *packed,
      const float *scales, const int32_t *column_sums, const float *bias, int64_t n, reco_epilogue epilogue,
-     const float *residual, rows_out out) {
+     const float *residual, destination out) {
     const int64_t kp = round_up(k, 4), panels = round_up(n, VNNI_NR) / VNNI_NR;
     uint8_t tile[VNNI_MR * kp];
     const __m512 s = _mm512_set1_ps(input_scale);
@@ -352,9 +341,9 @@ vnni(rows_in input, int64_t m, int64_t k, float input_scale, int32_t input_zero,
 }
 #endif
 
-static void qpointwise(reco_isa isa, rows_in input, int64_t m, int64_t k, float input_scale, int32_t input_zero,
+static void qpointwise(reco_isa isa, source input, int64_t m, int64_t k, float input_scale, int32_t input_zero,
                        const int8_t *packed, const float *scales, const int32_t *column_sums, const float *bias,
-                       int64_t n, reco_epilogue epilogue, const float *residual, rows_out out) {
+                       int64_t n, reco_epilogue epilogue, const float *residual, destination out) {
     switch (kernel_of(isa)) {
 #if defined(__x86_64__)
     case KERNEL_VNNI:
@@ -372,20 +361,20 @@ static void qpointwise(reco_isa isa, rows_in input, int64_t m, int64_t k, float 
 void reco_qpointwise(reco_isa isa, const float *input, int64_t m, int64_t k, float input_scale, int32_t input_zero,
                      const int8_t *packed, const float *scales, const int32_t *column_sums, const float *bias,
                      int64_t n, reco_epilogue epilogue, const float *residual, float *out) {
-    qpointwise(isa, (rows_in){input, NULL}, m, k, input_scale, input_zero, packed, scales, column_sums, bias, n,
-               epilogue, residual, (rows_out){out, NULL});
+    qpointwise(isa, FLOATS_IN(input), m, k, input_scale, input_zero, packed, scales, column_sums, bias, n,
+               epilogue, residual, FLOATS_OUT(out));
 }
 
 void reco_qpointwise_from_codes(reco_isa isa, const uint8_t *codes, int64_t m, int64_t k, const int8_t *packed,
                                 const float *scales, const int32_t *column_sums, const float *bias, int64_t n,
                                 reco_epilogue epilogue, const float *residual, float *out) {
-    qpointwise(isa, (rows_in){NULL, codes}, m, k, RECO_RELU6_CODE_STEP, 0, packed, scales, column_sums, bias, n,
-               epilogue, residual, (rows_out){out, NULL});
+    qpointwise(isa, CODES_IN(codes), m, k, RECO_RELU6_CODE_STEP, 0, packed, scales, column_sums, bias, n,
+               epilogue, residual, FLOATS_OUT(out));
 }
 
 void reco_qpointwise_to_codes(reco_isa isa, const float *input, int64_t m, int64_t k, float input_scale,
                               int32_t input_zero, const int8_t *packed, const float *scales,
                               const int32_t *column_sums, const float *bias, int64_t n, uint8_t *codes) {
-    qpointwise(isa, (rows_in){input, NULL}, m, k, input_scale, input_zero, packed, scales, column_sums, bias, n,
-               RECO_EPILOGUE_RELU6, NULL, (rows_out){NULL, codes});
+    qpointwise(isa, FLOATS_IN(input), m, k, input_scale, input_zero, packed, scales, column_sums, bias, n,
+               RECO_EPILOGUE_RELU6, NULL, CODES_OUT(codes));
 }
