@@ -7,7 +7,7 @@
 //     are packed in groups of 4 input channels per column (the instruction's dot of 4).
 //   - AVX2 (and AVX-512 without VNNI): vpmaddwd multiplies 16 pairs of 16-bit values and adds each
 //     pair, so weights are packed widened to int16 in pairs of input channels per column, and
-//     input rows are widened as they are quantised. (vpmaddubsw would take bytes, but its 16-bit
+//     each block of input rows is widened once after it is quantised. (vpmaddubsw would take bytes, but its 16-bit
 //     sums of two u8·s8 products saturate.)
 //   - Portable: plain loops over [k × 16] int8 panels.
 #include "kernel_support.h"
@@ -128,8 +128,8 @@ __attribute__((always_inline)) static inline void plain_tile(const uint8_t *a, c
 }
 
 static void plain(source input, int64_t m, int64_t k, float input_scale, int32_t input_zero, const int8_t *packed,
-      const float *scales, const int32_t *column_sums, const float *bias, int64_t n, reco_epilogue epilogue,
-      const float *residual, destination out) {
+                  const float *scales, const int32_t *column_sums, const float *bias, int64_t n, reco_epilogue epilogue,
+                  const float *residual, destination out) {
     uint8_t a[PLAIN_MR * k];
     const int64_t panels = round_up(n, PLAIN_NR) / PLAIN_NR;
     for (int64_t i = 0; i < m; i += PLAIN_MR) {
