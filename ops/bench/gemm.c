@@ -4,34 +4,18 @@
 #include "../../Sources/CVectorKernels/isa.c"
 #include "../../Sources/CVectorKernels/pointwise.c"
 #include "../../Sources/CVectorKernels/qpointwise.c"
+#include "bench_support.h"
 #include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-static int by_value(const void *a, const void *b) {
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 // Median G multiply-adds/s of `rounds` timed runs of `reps` products each, printed and kept in `out`.
 #define MEASURE(out, label, call)                                                                            \
     do {                                                                                                     \
-        double rates[64];                                                                                    \
-        call;                                                                                                \
-        for (int r = 0; r < rounds; r++) {                                                                   \
-            const double t0 = now();                                                                         \
-            for (int i = 0; i < reps; i++) call;                                                             \
-            rates[r] = (double)m * k * n * reps / (now() - t0) / 1e9;                                        \
-        }                                                                                                    \
-        qsort(rates, rounds, sizeof rates[0], by_value);                                                     \
-        out = rates[rounds / 2];                                                                             \
+        double seconds;                                                                                      \
+        MEDIAN_SECONDS(seconds, rounds, reps, call);                                                         \
+        out = (double)m * k * n / seconds / 1e9;                                                             \
         printf("GEMM %-28s %7.1f G multiply-adds/s\n", label, out);                                          \
     } while (0)
 

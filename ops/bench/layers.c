@@ -8,35 +8,13 @@
 #include "../../Sources/CVectorKernels/isa.c"
 #include "../../Sources/CVectorKernels/pointwise.c"
 #include "../../Sources/CVectorKernels/qpointwise.c"
+#include "bench_support.h"
 #include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
-static int by_value(const void *a, const void *b) {
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-// Median seconds of one `call` over `rounds` timed runs of `reps` calls each.
-#define SECONDS(out, call)                                                                                     \
-    do {                                                                                                       \
-        double times[64];                                                                                      \
-        call;                                                                                                  \
-        for (int r = 0; r < rounds; r++) {                                                                     \
-            const double t0 = now();                                                                           \
-            for (int i = 0; i < reps; i++) call;                                                               \
-            times[r] = (now() - t0) / reps;                                                                    \
-        }                                                                                                      \
-        qsort(times, rounds, sizeof times[0], by_value);                                                       \
-        out = times[rounds / 2];                                                                               \
-    } while (0)
+#define SECONDS(out, ...) MEDIAN_SECONDS(out, rounds, reps, __VA_ARGS__)
 
 /// How the int8 network runs a 1×1 layer: in float32 (the stem), from floats to floats, from
 /// ReLU6 codes (projections), or into codes (expansions).
