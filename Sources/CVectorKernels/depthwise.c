@@ -20,8 +20,7 @@ static void depthwise_portable(source input, int64_t first_row, int64_t h, int64
     const int64_t py = pad_before(h, k, s), px = pad_before(w, k, s);
     const int64_t ow = (w + s - 1) / s;
     const float unit = input.floats ? 1 : RECO_RELU6_CODE_STEP;
-    float *sums = malloc((size_t)channels * sizeof(float));
-    if (!sums) abort();
+    float sums[channels];
     for (int64_t oy = out_row0; oy < out_row1; oy++) {
         const int64_t iy0 = oy * s - py;
         const int64_t ky0 = iy0 < 0 ? -iy0 : 0, ky1 = h - iy0 < k ? h - iy0 : k;
@@ -46,7 +45,6 @@ static void depthwise_portable(source input, int64_t first_row, int64_t h, int64
             }
         }
     }
-    free(sums);
 }
 
 /// The input rows that output rows [out_row0, out_row1) read, copied with px zero columns before
@@ -116,42 +114,42 @@ __attribute__((target("avx2,fma"))) static inline void store_codes_avx2(uint8_t 
 #include "depthwise_variants.inc"
 #endif
 
-/// The dispatch of one kind of activations (`kind`: floats, floats_to_codes or codes).
-#define DISPATCH(kind, input, out)                                                                                     \
+/// One entry point's body: the SIMD path of `kind` (floats, floats_to_codes or codes) where `isa`
+/// has one, else the portable loop with the activations as `in` and `out` make them.
+#if defined(__x86_64__)
+#define DEPTHWISE(kind, in, out)                                                                                       \
     if (isa == RECO_ISA_AVX512) {                                                                                      \
         depthwise_##kind##_avx512(input, first_row, h, w, channels, weights, bias, k, stride, out_row0, out_row1,      \
-                                  out);                                                                                \
+                                  output);                                                                             \
         return;                                                                                                        \
     }                                                                                                                  \
     if (isa == RECO_ISA_AVX2) {                                                                                        \
-        depthwise_##kind##_avx2(input, first_row, h, w, channels, weights, bias, k, stride, out_row0, out_row1, out);  \
+        depthwise_##kind##_avx2(input, first_row, h, w, channels, weights, bias, k, stride, out_row0, out_row1,        \
+                                output);                                                                               \
         return;                                                                                                        \
-    }
-#if !defined(__x86_64__)
-#undef DISPATCH
-#define DISPATCH(kind, input, out)
+    }                                                                                                                  \
+    depthwise_portable(in(input), first_row, h, w, channels, weights, bias, k, stride, out_row0, out_row1,             \
+                       out(output), 0);
+#else
+#define DEPTHWISE(kind, in, out)                                                                                       \
+    depthwise_portable(in(input), first_row, h, w, channels, weights, bias, k, stride, out_row0, out_row1,             \
+                       out(output), 0);
 #endif
 
 void reco_depthwise(reco_isa isa, const float *input, int64_t first_row, int64_t h, int64_t w, int64_t channels,
                     const float *weights, const float *bias, int64_t k, int64_t stride, int64_t out_row0,
-                    int64_t out_row1, float *out) {
-    DISPATCH(floats, input, out)
-    depthwise_portable(FLOATS_IN(input), first_row, h, w, channels, weights, bias, k, stride, out_row0, out_row1,
-                       FLOATS_OUT(out), 0);
+                    int64_t out_row1, float *output) {
+    DEPTHWISE(floats, FLOATS_IN, FLOATS_OUT)
 }
 
 void reco_depthwise_to_codes(reco_isa isa, const float *input, int64_t first_row, int64_t h, int64_t w,
                              int64_t channels, const float *weights, const float *bias, int64_t k, int64_t stride,
-                             int64_t out_row0, int64_t out_row1, uint8_t *out) {
-    DISPATCH(floats_to_codes, input, out)
-    depthwise_portable(FLOATS_IN(input), first_row, h, w, channels, weights, bias, k, stride, out_row0, out_row1,
-                       CODES_OUT(out), 0);
+                             int64_t out_row0, int64_t out_row1, uint8_t *output) {
+    DEPTHWISE(floats_to_codes, FLOATS_IN, CODES_OUT)
 }
 
 void reco_depthwise_codes(reco_isa isa, const uint8_t *input, int64_t first_row, int64_t h, int64_t w,
                           int64_t channels, const float *weights, const float *bias, int64_t k, int64_t stride,
-                          int64_t out_row0, int64_t out_row1, uint8_t *out) {
-    DISPATCH(codes, input, out)
-    depthwise_portable(CODES_IN(input), first_row, h, w, channels, weights, bias, k, stride, out_row0, out_row1,
-                       CODES_OUT(out), 0);
+                          int64_t out_row0, int64_t out_row1, uint8_t *output) {
+    DEPTHWISE(codes, CODES_IN, CODES_OUT)
 }
